@@ -1,0 +1,73 @@
+"""Học vụ số: the application factory and the one list of blueprints."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+from learnapp.config import Config
+from learnapp.core.assets import assets
+from learnapp.extensions import babel, csrf, db, htmx, login_manager, migrate
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` is a config class or a mapping of overrides."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("INSTANCE_PATH") or os.path.join(ROOT, "instance"),
+        instance_relative_config=True,
+        static_folder=os.path.join(ROOT, "static"),
+        static_url_path="/static",
+    )
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from learnapp.core import database, secrets
+
+    secrets.ensure_secret_key(app)
+    database.configure(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+
+    from learnapp.core import i18n
+
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", os.path.join(ROOT, "translations"))
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=None)
+    i18n.init_app(app)
+
+    login_manager.init_app(app)
+    assets.init_app(app)
+    _register_blueprints(app)
+    _register_commands(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from learnapp.areas import bp as areas_bp
+    from learnapp.auth import bp as auth_bp
+    from learnapp.core import bp as core_bp
+    from learnapp.home import bp as home_bp
+    from learnapp.staff import bp as staff_bp
+
+    for blueprint in (core_bp, auth_bp, areas_bp, staff_bp, home_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_commands(app: Flask) -> None:
+    from learnapp.areas.cli import areas_cli
+    from learnapp.auth.cli import users_cli
+    from learnapp.demo import demo_command
+
+    for command in (areas_cli, users_cli, demo_command):
+        app.cli.add_command(command)

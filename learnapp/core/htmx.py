@@ -1,0 +1,11 @@
+"""Pages that htmx updates in part: one template for the page, one for the fragment."""
+
+from flask import Response, make_response, render_template, request
+
+
+def render_page(page: str, fragment: str, status: int = 200, **context) -> Response:
+    """Render ``fragment`` for htmx requests and ``page`` otherwise (which includes the
+    fragment), and tell caches that the answer depends on ``HX-Request``."""
+    response = make_response(render_template(fragment if request.htmx else page, **context), status)
+    response.vary.add("HX-Request")
+    return response

@@ -1,0 +1,149 @@
+"""Health check, error pages, security headers, text size and the privacy notice."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from learnapp.core import i18n
+from learnapp.core.urls import safe_next
+from learnapp.extensions import db
+
+bp = Blueprint("core", __name__, template_folder="templates")
+log = logging.getLogger(__name__)
+
+CSP = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+    "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; "
+    "worker-src 'self'; manifest-src 'self'; font-src 'self'; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+@bp.app_template_filter("number")
+def number_filter(value: int | float | None) -> str:
+    """A number in the reader's language: 12.345 in Vietnamese, 12,345 in English."""
+    return "" if value is None else format_decimal(value)
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 with a short status when the app and its database answer, else 503."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except OperationalError:
+        log.exception("health check: database does not answer")
+        return jsonify(status="error", database="unavailable"), 503
+    return jsonify(status="ok", database="ok")
+
+
+@bp.post("/text-size")
+def set_text_size():
+    """Remember the reader's text size: on the account, and on the device."""
+    size = request.form.get("size", "")
+    if size not in i18n.TEXT_SIZES:
+        size = "normal"
+    if current_user.is_authenticated:
+        current_user.text_size = size
+        db.session.commit()
+    response = redirect(safe_next(request.form.get("next")) or url_for("home.index"))
+    response.set_cookie(
+        i18n.TEXT_SIZE_COOKIE,
+        size,
+        max_age=i18n.ONE_YEAR,
+        samesite="Lax",
+        httponly=True,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template(
+        "core/privacy.html", version=current_app.config["PRIVACY_NOTICE_VERSION"]
+    )
+
+
+@bp.after_app_request
+def security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault(
+        "Permissions-Policy",
+        "camera=(self), microphone=(), geolocation=(), payment=(), usb=()",
+    )
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def _error_page(status: int, title: str, message: str) -> tuple[str, int]:
+    return render_template("core/error.html", status=status, title=title, message=message), status
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_error(error: CSRFError):
+    return _error_page(
+        400,
+        _("This page has expired"),
+        _("Please go back, reload the page and try again. Nothing was saved."),
+    )
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    if request.path.startswith("/api/"):
+        return jsonify(error=error.name, status=error.code), error.code
+    messages = {
+        403: (_("Not allowed"), _("Your account cannot open this page.")),
+        404: (_("Page not found"), _("This page does not exist, or it has been moved.")),
+        405: (_("Not allowed"), _("This page cannot be used this way.")),
+        413: (_("Too large"), _("What you sent is too large.")),
+        429: (_("Too many tries"), _("Please wait a moment and try again.")),
+    }
+    title, message = messages.get(
+        error.code or 500, (_("Something went wrong"), _("Please try again in a moment."))
+    )
+    return _error_page(error.code or 500, title, message)
+
+
+@bp.app_errorhandler(OperationalError)
+def database_error(error: OperationalError):
+    db.session.rollback()
+    log.exception("database error")
+    if request.path.startswith("/api/"):
+        return jsonify(error="database unavailable", status=503), 503
+    return _error_page(
+        503,
+        _("We cannot reach the data right now"),
+        _("Nothing was half-saved. Please try again in a minute."),
+    )
+
+
+@bp.app_errorhandler(500)
+def server_error(error):
+    db.session.rollback()
+    if request.path.startswith("/api/"):
+        return jsonify(error="internal error", status=500), 500
+    return _error_page(500, _("Something went wrong"), _("Please try again in a moment."))

@@ -1,0 +1,39 @@
+"""``/``: a home page made for each role."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from learnapp.areas import services as areas
+from learnapp.areas.models import AreaKind
+from learnapp.auth.models import Role
+from learnapp.staff import services as staff
+
+bp = Blueprint("home", __name__, template_folder="templates")
+
+
+@bp.get("/")
+def index():
+    if not current_user.is_authenticated:
+        return render_template("home/visitor.html")
+    role = current_user.role
+    if role == Role.RESIDENT:
+        return render_template("home/resident.html")
+    scope = current_user.responsibility_area
+    context = {
+        "scope": scope,
+        "residents": staff.count_residents_within(scope),
+        "residential_areas": areas.count_within(scope, AreaKind.RESIDENTIAL),
+        "teams": areas.teams_within(scope),
+    }
+    if role == Role.TRAINER:
+        return render_template("home/trainer.html", **context)
+    if role == Role.OFFICIAL:
+        return render_template("home/official.html", **context)
+    return render_template(
+        "home/admin.html",
+        provinces=areas.count_within(scope, AreaKind.PROVINCE),
+        communes=areas.count_within(scope, AreaKind.COMMUNE),
+        **context,
+    )

@@ -1,0 +1,9 @@
+// Học vụ số: small progressive enhancements. Everything works without this file.
+(function () {
+  "use strict";
+  // Move focus to the main heading after an htmx page swap, for screen readers.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var heading = event.detail.target && event.detail.target.querySelector("h1");
+    if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+  });
+})();
