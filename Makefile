@@ -33,6 +33,7 @@ lint: $(BIN)/.installed
 test: install lint test-sqlite test-postgres
 
 test-sqlite: install
+	$(BIN)/flask lessons check
 	$(BIN)/pytest -q
 
 # PostgreSQL: required when CI=true; elsewhere skipped (with a notice) if no server answers.

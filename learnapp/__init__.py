@@ -54,13 +54,15 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from learnapp.api import bp as api_bp
     from learnapp.areas import bp as areas_bp
     from learnapp.auth import bp as auth_bp
     from learnapp.core import bp as core_bp
     from learnapp.home import bp as home_bp
+    from learnapp.lessons import bp as lessons_bp
     from learnapp.staff import bp as staff_bp
 
-    for blueprint in (core_bp, auth_bp, areas_bp, staff_bp, home_bp):
+    for blueprint in (core_bp, auth_bp, areas_bp, staff_bp, lessons_bp, home_bp, api_bp):
         app.register_blueprint(blueprint)
 
 
@@ -68,6 +70,7 @@ def _register_commands(app: Flask) -> None:
     from learnapp.areas.cli import areas_cli
     from learnapp.auth.cli import users_cli
     from learnapp.demo import demo_command
+    from learnapp.lessons.cli import lessons_cli
 
-    for command in (areas_cli, users_cli, demo_command):
+    for command in (areas_cli, users_cli, lessons_cli, demo_command):
         app.cli.add_command(command)

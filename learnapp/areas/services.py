@@ -356,10 +356,7 @@ def create_team(*, area: Area, name: str) -> Team:
 def teams_within(area: Area) -> list[Team]:
     return list(
         db.session.scalars(
-            select(Team)
-            .join(Team.area)
-            .where(Area.in_subtree(area))
-            .order_by(Area.name, Team.name)
+            select(Team).join(Team.area).where(Area.in_subtree(area)).order_by(Area.name, Team.name)
         )
     )
 
@@ -389,9 +386,7 @@ def remove_member(team: Team, user_id: int) -> None:
 def count_within(area: Area, kind: str) -> int:
     return (
         db.session.scalar(
-            select(func.count())
-            .select_from(Area)
-            .where(Area.in_subtree(area), Area.kind == kind)
+            select(func.count()).select_from(Area).where(Area.in_subtree(area), Area.kind == kind)
         )
         or 0
     )

@@ -84,9 +84,9 @@ def force_secret_change():
 
 
 def _sign_in(user: User, remember: bool) -> None:
-    """Start a fresh session for ``user`` (a new session id, nothing carried over but
-    the language and the visitor's offline progress)."""
-    keep = {k: session[k] for k in ("visitor_progress",) if k in session}
+    """Start a fresh session for ``user``: nothing is carried over but what a visitor
+    kept on this device (keys starting ``visitor_``, e.g. lesson progress to merge)."""
+    keep = {k: v for k, v in session.items() if k.startswith("visitor_")}
     session.clear()
     session.update(keep)
     login_user(user, remember=remember and not user.is_staff)

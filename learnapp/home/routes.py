@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, session
+from flask_babel import get_locale
 from flask_login import current_user
 
 from learnapp.areas import services as areas
 from learnapp.areas.models import AreaKind
 from learnapp.auth.models import Role
+from learnapp.lessons import services as lessons
+from learnapp.lessons.loader import get_catalogue
 from learnapp.staff import services as staff
 
 bp = Blueprint("home", __name__, template_folder="templates")
@@ -19,7 +22,16 @@ def index():
         return render_template("home/visitor.html")
     role = current_user.role
     if role == Role.RESIDENT:
-        return render_template("home/resident.html")
+        catalogue = get_catalogue()
+        progress = lessons.progress_for(current_user)
+        return render_template(
+            "home/resident.html",
+            courses=catalogue.courses,
+            done={c.slug: lessons.completed_count(c, progress) for c in catalogue.courses},
+            next_up=lessons.continue_point(current_user, catalogue, progress),
+            visitor_lessons=len(session.get(lessons.VISITOR_KEY, {})),
+            lang=str(get_locale()),
+        )
     scope = current_user.responsibility_area
     context = {
         "scope": scope,

@@ -6,4 +6,8 @@
     var heading = event.detail.target && event.detail.target.querySelector("h1");
     if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
   });
+  // Print buttons (handouts, certificates, attendance sheets).
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) { window.print(); }
+  });
 })();

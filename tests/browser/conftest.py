@@ -12,8 +12,13 @@ from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--disable-dev-shm-usage",
 ]
 PHONE = {"width": 360, "height": 740}
@@ -65,8 +70,12 @@ def live_server(app) -> Iterator[LiveServer]:
 def phone_context(browser, live_server):
     """A fresh phone-sized browser profile in Vietnamese."""
     context = browser.new_context(
-        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
-        locale="vi-VN", base_url=live_server.url,
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="vi-VN",
+        base_url=live_server.url,
     )
     context.set_default_timeout(10_000)
     yield context
@@ -80,10 +89,21 @@ def page(phone_context):
     page.on("pageerror", lambda error: errors.append(str(error)))
     # A 4xx answer to a form is a page the user reads, not a fault; a failing
     # script, style or image is.
-    page.on("console", lambda msg: errors.append(msg.text)
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
             if msg.type == "error" and not msg.text.startswith("Failed to load resource")
-            else None)
-    page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
-            if r.status >= 400 and r.request.resource_type != "document" else None)
+            else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: (
+            errors.append(f"{r.status} {r.url}")
+            if r.status >= 400 and r.request.resource_type != "document"
+            else None
+        ),
+    )
     yield page
     assert errors == [], f"JavaScript errors on the page: {errors}"
