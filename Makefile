@@ -28,7 +28,7 @@ run: install
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check learnapp tests scripts migrations wsgi.py
+	$(BIN)/ruff check learnapp tests scripts bench migrations wsgi.py
 
 test: install lint test-sqlite test-postgres
 

@@ -9,7 +9,7 @@ from flask import Flask
 
 from learnapp.config import Config
 from learnapp.core.assets import assets
-from learnapp.extensions import babel, csrf, db, htmx, login_manager, migrate
+from learnapp.extensions import babel, compress, csrf, db, htmx, login_manager, migrate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -20,9 +20,9 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         __name__,
         instance_path=os.environ.get("INSTANCE_PATH") or os.path.join(ROOT, "instance"),
         instance_relative_config=True,
-        static_folder=os.path.join(ROOT, "static"),
-        static_url_path="/static",
+        static_folder=None,  # /static/ is served by core/assets.py, from memory
     )
+    app.config["STATIC_ROOT"] = os.path.join(ROOT, "static")
     app.config.from_object(Config)
     if isinstance(config, dict):
         app.config.update(config)
@@ -48,6 +48,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
 
     login_manager.init_app(app)
     assets.init_app(app)
+    compress.init_app(app)
     _register_blueprints(app)
     _register_commands(app)
     return app
@@ -60,9 +61,19 @@ def _register_blueprints(app: Flask) -> None:
     from learnapp.core import bp as core_bp
     from learnapp.home import bp as home_bp
     from learnapp.lessons import bp as lessons_bp
+    from learnapp.pwa import bp as pwa_bp
     from learnapp.staff import bp as staff_bp
 
-    for blueprint in (core_bp, auth_bp, areas_bp, staff_bp, lessons_bp, home_bp, api_bp):
+    for blueprint in (
+        core_bp,
+        auth_bp,
+        areas_bp,
+        staff_bp,
+        lessons_bp,
+        home_bp,
+        api_bp,
+        pwa_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

@@ -41,6 +41,20 @@ class Config:
     MAX_CONTENT_LENGTH = 1024 * 1024
 
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
+    # Responses are compressed by the app (brotli or gzip), so that a phone on a slow
+    # connection gets small pages even without a reverse proxy in front.
+    COMPRESS_MIMETYPES = [
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "application/manifest+json",
+        "image/svg+xml",
+        "text/csv",
+    ]
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_MIN_SIZE = 500
     LESSONS_DIR = os.environ.get("LESSONS_DIR")  # None: the repository's lessons/
     PRIVACY_NOTICE_VERSION = "2026-11"
     TESTING = False

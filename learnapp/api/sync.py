@@ -50,6 +50,9 @@ def process_batch(user: User | None, events: list[Any], visitor: dict) -> list[d
         result: dict[str, Any] = {"id": event_id if isinstance(event_id, str) else None}
         if not isinstance(event, dict):
             result.update(status="rejected", reason=str(_l("Each event must be an object.")))
+        elif "who" in event and str(event["who"]) != (str(user.id) if user else ""):
+            # Recorded on this phone under another account: keep it there for later.
+            result.update(status="deferred", reason=str(_l("This was done under another account.")))
         elif (handler := HANDLERS.get(event.get("type"))) is None:
             result.update(status="rejected", reason=str(_l("Unknown kind of event.")))
         else:

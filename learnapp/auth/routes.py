@@ -118,8 +118,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    logout_user()
     session.clear()
+    logout_user()  # after clearing: it leaves the order to delete the remember-me cookie
     flash(_("You have signed out."), "info")
     return redirect(url_for("home.index"))
 

@@ -7,7 +7,6 @@ problem with its file and field; ``flask lessons check`` prints them.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -18,6 +17,7 @@ from typing import Any
 import yaml
 from flask import current_app
 
+from learnapp.core.assets import StoredFile
 from learnapp.core.text import fold
 from learnapp.lessons.quiz import Quiz, read_quiz
 from learnapp.lessons.text import LANGS, LessonError, Text, read_text
@@ -88,7 +88,7 @@ class Course:
 class Catalogue:
     courses: tuple[Course, ...]
     root: Path
-    image_hashes: dict[tuple[str, str], str]
+    images: dict[tuple[str, str], StoredFile]
 
     def course(self, slug: str) -> Course | None:
         return next((c for c in self.courses if c.slug == slug), None)
@@ -300,14 +300,15 @@ def load_catalogue(root: str | os.PathLike) -> Catalogue:
         problems.append(LessonError(str(root), "", "holds no courses"))
     if problems:
         raise CatalogueError(problems)
-    hashes = {}
-    for course in courses:
-        for image in (root / course.slug / "images").glob("*.svg"):
-            hashes[(course.slug, image.name)] = hashlib.sha256(image.read_bytes()).hexdigest()[:10]
+    images = {
+        (course.slug, image.name): StoredFile.read(image)
+        for course in courses
+        for image in (root / course.slug / "images").glob("*.svg")
+    }
     return Catalogue(
         courses=tuple(sorted(courses, key=lambda c: (c.order, c.slug))),
         root=root,
-        image_hashes=hashes,
+        images=images,
     )
 
 

@@ -17,7 +17,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     session,
     url_for,
 )
@@ -85,8 +84,10 @@ def new_uuid() -> str:
 
 @bp.app_template_global()
 def lesson_image_url(course_slug: str, name: str) -> str:
-    version = get_catalogue().image_hashes.get((course_slug, name), "0")
-    return url_for("lessons.image", course_slug=course_slug, name=name, v=version)
+    stored = get_catalogue().images.get((course_slug, name))
+    return url_for(
+        "lessons.image", course_slug=course_slug, name=name, v=stored.digest if stored else "0"
+    )
 
 
 @bp.get("/")
@@ -123,7 +124,20 @@ def course(course_slug: str):
         lang=_lang(),
         done=services.completed_count(course, progress),
         resume=services.resume_point(course, progress),
+        offline_plan=_offline_plan(course),
     )
+
+
+def _offline_plan(course: Course) -> dict[str, list[str]]:
+    """Everything a phone needs to learn ``course`` with no connection."""
+    pages = [url_for("lessons.catalogue"), url_for("lessons.course", course_slug=course.slug)]
+    images = {course.icon, course.badge.image}
+    for lesson in course.lessons:
+        here = {"course_slug": course.slug, "lesson_slug": lesson.slug}
+        pages += [url_for("lessons.lesson", **here), url_for("lessons.handout", **here)]
+        images.update(step.image for step in lesson.steps if step.image)
+    images_urls = [lesson_image_url(course.slug, name) for name in sorted(images)]
+    return {"pages": pages, "images": images_urls}
 
 
 def _quiz_attempt(lesson: Lesson) -> list[str]:
@@ -225,18 +239,10 @@ def handout(course_slug: str, lesson_slug: str):
 
 @bp.get("/<course_slug>/images/<name>")
 def image(course_slug: str, name: str):
-    catalogue = get_catalogue()
-    version = catalogue.image_hashes.get((course_slug, name))
-    if version is None:
+    stored = get_catalogue().images.get((course_slug, name))
+    if stored is None:
         abort(404)
-    response = send_from_directory(
-        catalogue.root / course_slug / "images", name, mimetype="image/svg+xml", max_age=0
-    )
-    if request.args.get("v") == version:
-        response.cache_control.public = True
-        response.cache_control.max_age = 365 * 24 * 3600
-        response.cache_control.immutable = True
-    return response
+    return stored.response(request.args.get("v"))
 
 
 @bp.post("/merge")

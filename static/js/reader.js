@@ -14,6 +14,7 @@
   var url = reader.dataset.url;
   var panels = Array.prototype.slice.call(reader.querySelectorAll("[data-panel]"));
   var answers = [];
+  var finished = false;
 
   reader.classList.add("js");
 
@@ -49,6 +50,7 @@
 
   function resetQuiz() {
     answers = [];
+    finished = false;
     reader.querySelectorAll(".question").forEach(function (q) {
       q.querySelectorAll(".choice").forEach(function (b) {
         b.disabled = false;
@@ -77,6 +79,8 @@
   }
 
   function finish() {
+    if (finished) { return; }
+    finished = true;
     var score = 0;
     for (var i = 0; i < questions; i++) {
       var b = panel("q" + i).querySelector('.choice[value="' + answers[i] + '"]');
@@ -131,6 +135,10 @@
     return step || "0";
   }
   history.replaceState({ panel: currentFromUrl() }, "", location.href);
+  // A lesson opened offline comes from the phone's copy of the lesson page, which may
+  // show another card than the address asks for.
+  var requested = panel(currentFromUrl());
+  if (requested && requested.hidden) { show(currentFromUrl(), false); }
 
   // "Nghe": read the visible card aloud with the phone's own voice, if it has one.
   var listen = document.getElementById("listen");

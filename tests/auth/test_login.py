@@ -111,6 +111,15 @@ def test_resident_is_remembered_staff_is_not(client, make_user):
     )
 
 
+def test_logout_forgets_the_phone(client, make_user):
+    user = make_user()
+    client.post("/login", data={"phone": user.phone, "secret": DEFAULT_PIN, "remember": "1"})
+    assert client.get_cookie("remember_token") is not None
+    client.post("/logout")
+    assert client.get_cookie("remember_token") is None
+    assert "Xin chào" not in page_text(client.get("/"))
+
+
 def test_logout_is_post_only(client, make_user, login):
     login(make_user())
     assert client.get("/logout").status_code == 405

@@ -45,10 +45,37 @@ def browser(playwright_instance):
 
 
 class LiveServer:
+    """The app on a loopback port, in a thread. It counts what it serves (requests and
+    response bytes as sent, i.e. compressed), so tests can say what went over the wire."""
+
     def __init__(self, app) -> None:
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.app = app
+        self.requests: list[tuple[str, str, int, str]] = []  # method, path, bytes, type
+        self.server = make_server("127.0.0.1", 0, self._counting, threaded=True)
+        self.port = self.server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def _counting(self, environ, start_response):
+        seen: dict = {}
+
+        def start(status, headers, exc_info=None):
+            seen["type"] = dict(headers).get("Content-Type", "")
+            return start_response(status, headers, exc_info)
+
+        body = self.app(environ, start)
+        size = 0
+        try:
+            for chunk in body:
+                size += len(chunk)
+                yield chunk
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+            path = environ.get("PATH_INFO", "") + (
+                "?" + environ["QUERY_STRING"] if environ.get("QUERY_STRING") else ""
+            )
+            self.requests.append((environ["REQUEST_METHOD"], path, size, seen.get("type", "")))
 
     def __enter__(self) -> LiveServer:
         self.thread.start()
