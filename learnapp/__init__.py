@@ -57,6 +57,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from learnapp.api import bp as api_bp
     from learnapp.areas import bp as areas_bp
+    from learnapp.attendance import bp as attendance_bp
     from learnapp.auth import bp as auth_bp
     from learnapp.core import bp as core_bp
     from learnapp.home import bp as home_bp
@@ -70,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
         areas_bp,
         staff_bp,
         lessons_bp,
+        attendance_bp,
         home_bp,
         api_bp,
         pwa_bp,

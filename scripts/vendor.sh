@@ -15,6 +15,9 @@ PACKAGES=(
   "workbox-strategies 7.4.1    build/workbox-strategies.prod.js     static/vendor/workbox-7.4.1/workbox-strategies.prod.js"
   "workbox-precaching 7.4.1    build/workbox-precaching.prod.js     static/vendor/workbox-7.4.1/workbox-precaching.prod.js"
   "workbox-expiration 7.4.1    build/workbox-expiration.prod.js     static/vendor/workbox-7.4.1/workbox-expiration.prod.js"
+  "barcode-detector   3.2.2    dist/iife/ponyfill.js                static/vendor/barcode-detector-3.2.2/ponyfill.iife.js"
+  "zxing-wasm         3.1.3    dist/reader/zxing_reader.wasm        static/vendor/zxing-wasm-3.1.3/zxing_reader.wasm"
+  "qrcode-generator   2.0.4    dist/qrcode.js                       static/vendor/qrcode-generator-2.0.4.js"
   "axe-core           4.14.1   axe.min.js                           tests/browser/vendor/axe-core-4.14.1.min.js"
 )
 

@@ -227,6 +227,7 @@ def make_user(app: Flask, places: Places) -> Callable[..., User]:
                 pin=kwargs.pop("pin", DEFAULT_PIN) if phone else None,
                 area=area or places.thuy_nhat,
                 consent_version="test",
+                assisted=phone is None,
                 **kwargs,
             )
         else:

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from learnapp.api import sync
+from learnapp.core.database import end_read, reading
 from learnapp.extensions import csrf, db
 from learnapp.lessons.services import VISITOR_KEY
 
@@ -30,9 +31,11 @@ def sync_events():
     events = body["events"]
     if len(events) > sync.MAX_EVENTS:
         return _error(413, _("At most %(n)d events per batch.", n=sync.MAX_EVENTS))
-    user = current_user if current_user.is_authenticated else None
+    with reading():  # who is asking: a look-up, not a write
+        user = current_user._get_current_object() if current_user.is_authenticated else None
+    end_read()
     visitor = dict(session.get(VISITOR_KEY, {}))
-    results = sync.process_batch(user._get_current_object() if user else None, events, visitor)
+    results = sync.process_batch(user, events, visitor)
     if user is None:
         session[VISITOR_KEY] = visitor
     db.session.commit()

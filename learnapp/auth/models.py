@@ -57,6 +57,9 @@ class User(UserMixin, db.Model):
     consented_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Set when a trainer's device registered this person (offline queue): a replay of the
+    # same registration finds them instead of creating them twice.
+    client_uuid: Mapped[str | None] = mapped_column(String(36), unique=True)
     deactivated_at: Mapped[datetime | None]
 
     home_area: Mapped[Area | None] = relationship(lazy="joined")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import brotli
-from flask import Flask, Response, abort, request, url_for
+from flask import Flask, Response, abort, has_request_context, request, url_for
 
 ONE_YEAR = 365 * 24 * 3600
 COMPRESSIBLE = (
@@ -28,7 +28,9 @@ COMPRESSIBLE = (
     "application/json",
     "image/svg+xml",
     "application/manifest+json",
+    "application/wasm",
 )
+mimetypes.add_type("application/wasm", ".wasm")
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,11 @@ class StoredFile:
             data=data,
             mimetype=mimetype,
             digest=hashlib.sha256(data).hexdigest()[:10],
-            gzip=gzip.compress(data, 9, mtime=0) if squeeze else None,
-            brotli=brotli.compress(data, quality=11) if squeeze else None,
+            gzip=gzip.compress(data, 9 if len(data) < 200_000 else 6, mtime=0) if squeeze else None,
+            # Best compression for the small files every page loads; quicker for big ones.
+            brotli=brotli.compress(data, quality=11 if len(data) < 200_000 else 7)
+            if squeeze
+            else None,
         )
 
     def response(self, version: str | None) -> Response:
@@ -77,28 +82,42 @@ class StoredFile:
         return response.make_conditional(request)
 
 
+_read: dict[str, tuple[tuple, dict[str, StoredFile]]] = {}
+
+
 def read_folder(root: Path) -> dict[str, StoredFile]:
-    files = {}
-    for folder, _dirs, names in os.walk(root):
-        for name in names:
-            path = Path(folder) / name
-            files[path.relative_to(root).as_posix()] = StoredFile.read(path)
-    return files
+    """Every file under ``root``, read and compressed; apps of one process share the result
+    while the files are unchanged."""
+    paths = sorted(Path(folder) / name for folder, _d, names in os.walk(root) for name in names)
+    signature = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+    cached = _read.get(str(root))
+    if cached is None or cached[0] != signature:
+        files = {p.relative_to(root).as_posix(): StoredFile.read(p) for p in paths}
+        cached = _read[str(root)] = (signature, files)
+    return cached[1]
 
 
 class Assets:
     def __init__(self) -> None:
         self.files: dict[str, StoredFile] = {}
+        self._urls: dict[tuple[str, str], str] = {}
 
     def init_app(self, app: Flask) -> None:
         self.files = read_folder(Path(app.config["STATIC_ROOT"]))
+        self._urls = {}
         app.extensions["assets"] = self
         app.jinja_env.globals["asset_url"] = self.url
         app.add_url_rule("/static/<path:filename>", "static", self.serve)
 
     def url(self, path: str) -> str:
-        stored = self.files.get(path)
-        return url_for("static", filename=path, v=stored.digest if stored else "0")
+        """The URL of a static file, with its content hash (built once per path)."""
+        key = (request.script_root if has_request_context() else "", path)
+        url = self._urls.get(key)
+        if url is None:
+            stored = self.files.get(path)
+            url = self._urls[key] = url_for("static", filename=path,
+                                            v=stored.digest if stored else "0")
+        return url
 
     def serve(self, filename: str) -> Response:
         stored = self.files.get(filename)

@@ -1,10 +1,45 @@
 """Database URL and connection settings: SQLite (default) or PostgreSQL."""
 
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
+
+# How the next SQLite transaction begins, when code says so (see ``reading``).
+_begin_mode: ContextVar[str | None] = ContextVar("sqlite_begin_mode", default=None)
+# Writers of one process queue here, in order, rather than polling SQLite's lock.
+_write_lock = threading.Lock()
+_WRITE_LOCK_TIMEOUT = 10.0
+
+
+def end_read() -> None:
+    """End the current (read) transaction without expiring what it loaded, so that the
+    next statement begins a fresh transaction (a write one, in a request that writes)."""
+    from learnapp.extensions import db
+
+    session = db.session()
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Transactions begun inside this block are read-only ones (deferred), even in a
+    request that writes: use it to look things up before a short write transaction."""
+    token = _begin_mode.set("DEFERRED")
+    try:
+        yield
+    finally:
+        _begin_mode.reset(token)
 
 
 def normalise_url(url: str) -> str:
@@ -59,7 +94,36 @@ def _sqlite_begin(conn) -> None:
     """
     if conn.dialect.name != "sqlite":
         return
-    if has_request_context() and request.method not in {"GET", "HEAD", "OPTIONS"}:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    mode = _begin_mode.get()
+    if mode is None:
+        writing = has_request_context() and request.method not in {"GET", "HEAD", "OPTIONS"}
+        mode = "IMMEDIATE" if writing else "DEFERRED"
+    if mode == "IMMEDIATE":
+        # Threads of this process take turns in order; SQLite's busy handler (which sleeps
+        # up to 100 ms between tries) is left to arbitrate between processes only.
+        if _write_lock.acquire(timeout=_WRITE_LOCK_TIMEOUT):
+            conn.info["hvs_write_lock"] = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except Exception:
+            _release(conn.info)
+            raise
     else:
         conn.exec_driver_sql("BEGIN")
+
+
+def _release(info: dict) -> None:
+    if info.pop("hvs_write_lock", False):
+        _write_lock.release()
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _sqlite_end(conn) -> None:
+    _release(conn.info)
+
+
+@event.listens_for(Pool, "checkin")
+def _sqlite_returned(dbapi_connection, connection_record) -> None:
+    """A connection back in the pool never keeps this process's writers waiting."""
+    _release(connection_record.info)

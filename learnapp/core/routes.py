@@ -14,7 +14,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_decimal
+from flask_babel import format_date, format_datetime, format_decimal, format_time
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from learnapp.core import i18n
+from learnapp.core.qr import qr_svg
 from learnapp.core.urls import safe_next
 from learnapp.extensions import db
 
@@ -41,6 +42,25 @@ CSP = (
 def number_filter(value: int | float | None) -> str:
     """A number in the reader's language: 12.345 in Vietnamese, 12,345 in English."""
     return "" if value is None else format_decimal(value)
+
+
+bp.add_app_template_global(qr_svg, "qr_svg")
+
+
+@bp.app_template_filter("when")
+def when_filter(value) -> str:
+    """A date and time (stored as UTC) in the reader's language and Vietnam's time."""
+    return "" if value is None else format_datetime(value, "short")
+
+
+@bp.app_template_filter("day")
+def day_filter(value) -> str:
+    return "" if value is None else format_date(value, "full")
+
+
+@bp.app_template_filter("clock")
+def clock_filter(value) -> str:
+    return "" if value is None else format_time(value, "short")
 
 
 @bp.get("/healthz")

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from learnapp.areas import services as areas
 from learnapp.areas.models import AreaKind
+from learnapp.attendance import services as attendance
 from learnapp.auth.models import Role
 from learnapp.lessons import services as lessons
 from learnapp.lessons.loader import get_catalogue
@@ -30,6 +31,7 @@ def index():
             done={c.slug: lessons.completed_count(c, progress) for c in catalogue.courses},
             next_up=lessons.continue_point(current_user, catalogue, progress),
             visitor_lessons=len(session.get(lessons.VISITOR_KEY, {})),
+            sessions=attendance.upcoming_for_resident(current_user),
             lang=str(get_locale()),
         )
     scope = current_user.responsibility_area
@@ -39,6 +41,7 @@ def index():
         "residential_areas": areas.count_within(scope, AreaKind.RESIDENTIAL),
         "teams": areas.teams_within(scope),
     }
+    context["today"] = attendance.sessions_within(scope, upcoming=True, limit=5)
     if role == Role.TRAINER:
         return render_template("home/trainer.html", **context)
     if role == Role.OFFICIAL:

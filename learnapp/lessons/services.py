@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from learnapp.auth.models import User
+from learnapp.core.events import Rejected, canonical_uuid, device_time, whole_between
 from learnapp.core.time import utcnow
 from learnapp.extensions import db
 from learnapp.lessons.loader import Catalogue, Course, Lesson
@@ -26,7 +27,6 @@ from learnapp.lessons.models import EventKind, LessonProgress, ProgressEvent, Pr
 from learnapp.lessons.signals import lesson_completed
 
 MAX_AGE = timedelta(days=90)  # an offline queue older than this is not trusted for time
-MAX_SKEW = timedelta(minutes=10)
 VISITOR_KEY = "visitor_progress"  # the session key of a visitor's progress on the device
 MERGE_NAMESPACE = uuid.UUID("3f1e4a52-7d5b-4c1c-9c1e-6b8f7a2d9e10")
 
@@ -51,34 +51,10 @@ class Outcome:
         return result
 
 
-class Rejected(Exception):
-    def __init__(self, reason) -> None:
-        super().__init__(str(reason))
-        self.reason = reason
-
-
-def canonical_uuid(value: Any) -> str:
-    try:
-        return str(uuid.UUID(str(value)))
-    except (ValueError, TypeError, AttributeError):
-        raise Rejected(_l("The event id is not a UUID.")) from None
-
-
 def parse_time(value: Any, now: datetime) -> datetime:
-    """The device's time of the action (ISO 8601), kept within sensible bounds."""
-    if value in (None, ""):
-        return now
-    if not isinstance(value, str) or len(value) > 40:
-        raise Rejected(_l("The time of the event is not readable."))
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise Rejected(_l("The time of the event is not readable.")) from None
-    if moment.tzinfo is not None:  # naive times are taken as UTC
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    if moment > now + MAX_SKEW:
-        return now
-    return max(moment, now - MAX_AGE)
+    """The device's time of the action, no older than ``MAX_AGE`` (older queues keep their
+    order but not their date)."""
+    return max(device_time(value, now), now - MAX_AGE)
 
 
 @dataclass
@@ -95,10 +71,6 @@ class Checked:
     correct: bool | None = None
     score: int | None = None
     passed: bool | None = None
-
-
-def _whole_between(value: Any, low: int, high: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
 def check_event(catalogue: Catalogue, data: dict[str, Any], now: datetime) -> Checked:
@@ -122,13 +94,13 @@ def check_event(catalogue: Catalogue, data: dict[str, Any], now: datetime) -> Ch
     )
     if kind == EventKind.STEP:
         step = data.get("step")
-        if not _whole_between(step, 1, len(lesson.steps)):
+        if not whole_between(step, 1, len(lesson.steps)):
             raise Rejected(_l("There is no such card in this lesson."))
         checked.step = step
     elif kind == EventKind.ANSWER:
         question = data.get("question")
         questions = lesson.quiz.questions
-        if not _whole_between(question, 0, len(questions) - 1):
+        if not whole_between(question, 0, len(questions) - 1):
             raise Rejected(_l("There is no such question in this lesson."))
         verdict = questions[question].judge(str(data.get("answer", "")))
         if verdict is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -31,7 +32,13 @@ class Text:
         return self.en if lang == "en" else self.vi
 
     def html(self, lang: str) -> Markup:
-        return Markup(_markdown.render(self.get(lang)))  # noqa: S704 - Markdown with HTML off
+        return _render(self.get(lang))
+
+
+@lru_cache(maxsize=8192)
+def _render(text: str) -> Markup:
+    """Card text as HTML, rendered once per process (lesson files change only on deploy)."""
+    return Markup(_markdown.render(text))  # noqa: S704 - Markdown with HTML off
 
 
 def read_text(data: dict[str, Any], field: str, where: str) -> Text:

@@ -68,7 +68,7 @@
         return response.json();
       }).then(function (answer) {
         var settled = (answer.results || []).filter(function (r) {
-          return r.id && ["recorded", "duplicate", "rejected"].indexOf(r.status) >= 0;
+          return r.id && ["recorded", "duplicate", "already", "rejected"].indexOf(r.status) >= 0;
         }).map(function (r) { return r.id; });
         return remove(settled).then(function () {
           return { sent: batch.length, settled: settled.length, answer: answer,

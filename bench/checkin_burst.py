@@ -1,0 +1,297 @@
+"""A check-in burst at the door: N phones scanning residents' cards at once.
+
+300 check-ins from 50 concurrent clients (each a trainer's phone sending one scan per
+request through /api/v1/sync) against gunicorn with several workers, then the whole burst
+replayed (phones retrying). Checks the database afterwards: exactly one row per resident,
+nothing lost, nothing duplicated, no errors; records latency percentiles.
+
+    .venv/bin/python bench/checkin_burst.py [--db sqlite|postgres] [--clients 50]
+        [--checkins 300] [--workers 4] [--threads 4]
+
+It measures and records (bench/results/checkin_burst.json); it fails only when a
+check-in is lost or duplicated, or a request errs (correctness, not speed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import re
+import sys
+import threading
+import time
+import uuid
+from datetime import timedelta
+from urllib.parse import urlencode, urlsplit
+
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+
+from bench import common
+
+
+def seed(env: dict[str, str], residents: int) -> dict:
+    """A commune, a trainer, a session running now and ``residents`` residents with cards."""
+    import os
+
+    os.environ.update(env)
+    from learnapp import create_app
+    from learnapp.areas import services as areas
+    from learnapp.attendance import services as attendance
+    from learnapp.auth import services as accounts
+    from learnapp.auth.models import Role
+    from learnapp.core.time import utcnow
+    from learnapp.extensions import db
+
+    app = create_app()
+    with app.app_context():
+        country = areas.root()
+        province = areas.create_area(parent=country, name="Tỉnh Phú Thọ", code="25")
+        commune = areas.create_area(parent=province, name="Xã Lâm Thao", code="08494")
+        area = areas.create_area(parent=commune, name="Khu Thùy Nhật")
+        trainer, _ = accounts.create_staff(
+            name="Vũ Minh Trang",
+            phone="0900000003",
+            role=Role.TRAINER,
+            area=commune,
+            password="bench-password-1",
+        )
+        start = utcnow() - timedelta(minutes=5)
+        session = attendance.save_session(
+            None,
+            creator=trainer,
+            area=area,
+            team=None,
+            title="Bench",
+            place="Nhà văn hóa",
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            course_slugs=["thanh-toan"],
+            known_courses={"thanh-toan"},
+        )
+        cards = []
+        for number in range(residents):
+            person = accounts.register_resident(
+                name=f"Người dân {number}", area=area, assisted=True
+            )
+            cards.append(person.card_token)
+        db.session.commit()
+        result = {"session": session.id, "cards": cards, "phone": trainer.phone}
+        db.engine.dispose()
+    return result
+
+
+class Phone:
+    """One trainer's phone: its own connection and sign-in."""
+
+    def __init__(self, base: str, phone: str, password: str) -> None:
+        parts = urlsplit(base)
+        self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        self.cookies: dict[str, str] = {}
+        page = self.request("GET", "/login?as=staff")[1]
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        body = urlencode({"csrf_token": token, "phone": phone, "secret": password, "as": "staff"})
+        status, _ = self.request(
+            "POST", "/login", body, {"Content-Type": "application/x-www-form-urlencoded"}
+        )
+        assert status == 302, "sign-in failed"
+
+    def request(
+        self, method: str, path: str, body: str | None = None, headers: dict | None = None
+    ) -> tuple[int, str]:
+        headers = dict(headers or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        self.conn.request(method, path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            self.cookies[name] = rest.split(";", 1)[0]
+        return response.status, response.read().decode("utf-8", "replace")
+
+    def sync(self, events: list[dict]) -> tuple[int, dict, float]:
+        started = time.perf_counter()
+        status, text = self.request(
+            "POST",
+            "/api/v1/sync",
+            json.dumps({"events": events}),
+            {"Content-Type": "application/json"},
+        )
+        elapsed = (time.perf_counter() - started) * 1000
+        return status, (json.loads(text) if status == 200 else {}), elapsed
+
+
+def _client_process(
+    base: str, phone: str, shares: list[list[dict]], pace: float, start_at: float, queue
+) -> None:
+    """One process of the load generator: a few phones, each in its own thread."""
+    phones = [Phone(base, phone, "bench-password-1") for _ in shares]
+    out: list[tuple[float, int, str, str]] = []
+    lock = threading.Lock()
+
+    def run(index: int) -> None:
+        time.sleep(max(0.0, start_at - time.time()))
+        for number, event in enumerate(shares[index]):
+            if pace and number:
+                time.sleep(pace)
+            status, answer, elapsed = phones[index].sync([event])
+            result = answer.get("results", [{}])[0] if status == 200 else {}
+            with lock:
+                out.append((elapsed, status, result.get("status", ""), result.get("reason", "")))
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(shares))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    queue.put(out)
+
+
+def burst(
+    base: str, seeded: dict, clients: int, events: list[dict], pace: float, processes: int = 5
+) -> dict:
+    """``clients`` phones start at the same instant; each sends its share of the scans one
+    request at a time, ``pace`` seconds apart (0: as fast as the server answers)."""
+    shares = [events[i::clients] for i in range(clients)]
+    groups = [shares[i::processes] for i in range(processes)]
+    queue = multiprocessing.Queue()
+    start_at = time.time() + 2.0 + clients * 0.02  # after every phone has signed in
+    workers = [
+        multiprocessing.Process(
+            target=_client_process, args=(base, seeded["phone"], group, pace, start_at, queue)
+        )
+        for group in groups
+        if group
+    ]
+    for worker in workers:
+        worker.start()
+    rows = [row for _ in workers for row in queue.get()]
+    for worker in workers:
+        worker.join()
+    wall = time.time() - start_at
+    statuses: dict[str, int] = {}
+    errors = []
+    for _elapsed, http_status, status, reason in rows:
+        if http_status != 200:
+            errors.append(f"HTTP {http_status}")
+            continue
+        statuses[status] = statuses.get(status, 0) + 1
+        if status == "rejected":
+            errors.append(reason)
+    return {
+        **common.summary([r[0] for r in rows]),
+        "seconds": round(wall, 2),
+        "per_second": round(len(rows) / wall, 1),
+        "statuses": statuses,
+        "errors": errors,
+    }
+
+
+def warm_up(base: str, seeded: dict, requests: int) -> None:
+    """A server that has been running a while: every worker has answered a few scans
+    (rejected ones: unknown cards), so the burst does not pay for first-use set-up."""
+    phones = [Phone(base, seeded["phone"], "bench-password-1") for _ in range(4)]
+
+    def run(phone: Phone) -> None:
+        for _ in range(requests):
+            phone.sync([{"id": str(uuid.uuid4()), "type": "checkin.card",
+                         "session": seeded["session"], "card": "/u/warm-up"}])
+
+    threads = [threading.Thread(target=run, args=(p,)) for p in phones]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def count_rows(env: dict[str, str], session_id: int) -> tuple[int, int]:
+    import os
+
+    os.environ.update(env)
+    from sqlalchemy import func, select
+
+    from learnapp import create_app
+    from learnapp.attendance.models import CheckIn
+    from learnapp.extensions import db
+
+    app = create_app()
+    with app.app_context():
+        rows = db.session.scalar(
+            select(func.count()).select_from(CheckIn).where(CheckIn.session_id == session_id)
+        )
+        people = db.session.scalar(
+            select(func.count(func.distinct(CheckIn.user_id))).where(
+                CheckIn.session_id == session_id
+            )
+        )
+        db.engine.dispose()
+    return rows, people
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--checkins", type=int, default=300)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=0.0,
+        help="seconds between two scans of one phone (0: back to back)",
+    )
+    options = parser.parse_args()
+
+    instance = common.temp_instance()
+    url = common.database_url(options.db, instance)
+    env = common.environment(url, instance)
+    common.reset_database(url, env)
+    seeded = seed(env, options.checkins)
+    events = [
+        {
+            "id": str(uuid.uuid4()),
+            "type": "checkin.card",
+            "session": seeded["session"],
+            "card": f"/u/{card}",
+        }
+        for card in seeded["cards"]
+    ]
+    with common.gunicorn(
+        env, workers=options.workers, threads=options.threads, port=common.free_port()
+    ) as base:
+        warm_up(base, seeded, options.workers * options.threads)
+        first = burst(base, seeded, options.clients, events, options.pace)
+        replay = burst(base, seeded, options.clients, events, options.pace)
+    rows, people = count_rows(env, seeded["session"])
+    ok = (
+        rows == people == options.checkins
+        and not first["errors"]
+        and not replay["errors"]
+        and first["statuses"].get("recorded") == options.checkins
+        and replay["statuses"].get("duplicate") == options.checkins
+    )
+    data = {
+        "database": options.db,
+        "clients": options.clients,
+        "checkins": options.checkins,
+        "server": f"gunicorn gthread {options.workers}×{options.threads}",
+        "pace_s": options.pace,
+        "burst": {k: v for k, v in first.items() if k != "errors"},
+        "replay": {k: v for k, v in replay.items() if k != "errors"},
+        "rows": rows,
+        "distinct_people": people,
+        "errors": len(first["errors"]) + len(replay["errors"]),
+        "correct": ok,
+    }
+    path = common.record("checkin_burst", f"{options.db}, pace {options.pace} s", data)
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+    print(f"recorded in {path}")
+    if not ok:
+        print("FAILED: " + "; ".join((first["errors"] + replay["errors"])[:5]), file=sys.stderr)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""Helpers shared by the benchmarks: a fresh database, the app under gunicorn, timing."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+RESULTS = ROOT / "bench" / "results"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url(kind: str, instance: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{instance}/bench.db"
+    return os.environ.get("BENCH_DATABASE_URL", "postgresql://127.0.0.1:5432/test")
+
+
+def environment(url: str, instance: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=url,
+        INSTANCE_PATH=str(instance),
+        FLASK_APP="wsgi.py",
+        SECRET_KEY="bench-only-" + os.urandom(8).hex(),
+        PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",
+    )
+    return env
+
+
+def reset_database(url: str, env: dict[str, str]) -> None:
+    """An empty schema, then every migration."""
+    if url.startswith("postgres"):
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("DROP SCHEMA public CASCADE")
+            conn.execute("CREATE SCHEMA public")
+    subprocess.run(
+        [str(BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True
+    )
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], *, workers: int, threads: int, port: int):
+    """The app under gunicorn (gthread workers), on loopback."""
+    access_log = []
+    if os.environ.get("BENCH_ACCESS_LOG"):  # server-side times, for profiling
+        access_log = [
+            "--access-logfile",
+            os.environ["BENCH_ACCESS_LOG"],
+            "--access-logformat",
+            "%(U)s %(s)s %(D)s",
+        ]
+    process = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "-w",
+            str(workers),
+            "--threads",
+            str(threads),
+            "-k",
+            "gthread",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--keep-alive",
+            "30",
+            *access_log,
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(15)
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))
+    return ordered[index]
+
+
+def summary(latencies_ms: list[float]) -> dict[str, float]:
+    return {
+        "count": len(latencies_ms),
+        "p50_ms": round(statistics.median(latencies_ms), 1) if latencies_ms else 0,
+        "p95_ms": round(percentile(latencies_ms, 95), 1),
+        "max_ms": round(max(latencies_ms), 1) if latencies_ms else 0,
+    }
+
+
+def record(name: str, key: str, data: dict) -> Path:
+    """Merge ``data`` under ``key`` into bench/results/<name>.json."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    existing = json.loads(path.read_text()) if path.exists() else {}
+    existing[key] = {"measured_at": time.strftime("%Y-%m-%d %H:%M"), **data}
+    path.write_text(json.dumps(existing, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def temp_instance() -> Path:
+    return Path(tempfile.mkdtemp(prefix="hvs-bench-"))
