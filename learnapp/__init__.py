@@ -59,6 +59,7 @@ def _register_blueprints(app: Flask) -> None:
     from learnapp.areas import bp as areas_bp
     from learnapp.attendance import bp as attendance_bp
     from learnapp.auth import bp as auth_bp
+    from learnapp.badges import bp as badges_bp
     from learnapp.core import bp as core_bp
     from learnapp.home import bp as home_bp
     from learnapp.lessons import bp as lessons_bp
@@ -72,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
         staff_bp,
         lessons_bp,
         attendance_bp,
+        badges_bp,
         home_bp,
         api_bp,
         pwa_bp,

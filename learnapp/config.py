@@ -57,6 +57,8 @@ class Config:
     COMPRESS_MIN_SIZE = 500
     LESSONS_DIR = os.environ.get("LESSONS_DIR")  # None: the repository's lessons/
     PRIVACY_NOTICE_VERSION = "2026-11"
+    # Who issues the badges, as named in every credential (e.g. "UBND xã Lâm Thao").
+    BADGE_ISSUER_NAME = os.environ.get("BADGE_ISSUER_NAME", "Học vụ số")
     TESTING = False
 
 

@@ -493,6 +493,10 @@ def _write_registration(
             )
     except UserError as error:
         return Outcome("rejected", reason=error.message)
+    except IntegrityError:  # the same registration, sent twice at the same moment
+        person = db.session.scalar(select(User).where(User.client_uuid == client_uuid))
+        if person is None:
+            raise
     outcome = check_in(
         session,
         person,

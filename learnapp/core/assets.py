@@ -115,8 +115,9 @@ class Assets:
         url = self._urls.get(key)
         if url is None:
             stored = self.files.get(path)
-            url = self._urls[key] = url_for("static", filename=path,
-                                            v=stored.digest if stored else "0")
+            url = self._urls[key] = url_for(
+                "static", filename=path, v=stored.digest if stored else "0"
+            )
         return url
 
     def serve(self, filename: str) -> Response:

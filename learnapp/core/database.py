@@ -32,6 +32,17 @@ def end_read() -> None:
 
 
 @contextmanager
+def writing() -> Iterator[None]:
+    """Transactions begun inside this block take SQLite's write lock at once (outside a
+    request, e.g. in a command or a worker thread that reads and then writes)."""
+    token = _begin_mode.set("IMMEDIATE")
+    try:
+        yield
+    finally:
+        _begin_mode.reset(token)
+
+
+@contextmanager
 def reading() -> Iterator[None]:
     """Transactions begun inside this block are read-only ones (deferred), even in a
     request that writes: use it to look things up before a short write transaction."""

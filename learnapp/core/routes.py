@@ -7,6 +7,7 @@ import logging
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     jsonify,
     redirect,
@@ -102,6 +103,19 @@ def privacy():
     )
 
 
+@bp.before_app_request
+def refuse_nul_characters():
+    """A NUL character is never meant (and PostgreSQL refuses it in text): a path with one
+    does not exist; a form, query or JSON body with one is a bad request."""
+    if "\x00" in request.path:
+        abort(404)
+    values = [*request.args.values(), *(request.form.values() if request.form else [])]
+    if any("\x00" in value for value in values) or (
+        request.is_json and b"\\u0000" in request.get_data()
+    ):
+        abort(400)
+
+
 @bp.after_app_request
 def security_headers(response: Response) -> Response:
     headers = response.headers
@@ -136,6 +150,10 @@ def http_error(error: HTTPException):
     if request.path.startswith("/api/"):
         return jsonify(error=error.name, status=error.code), error.code
     messages = {
+        400: (
+            _("Something is wrong with this request"),
+            _("Please go back and try again. Nothing was saved."),
+        ),
         403: (_("Not allowed"), _("Your account cannot open this page.")),
         404: (_("Page not found"), _("This page does not exist, or it has been moved.")),
         405: (_("Not allowed"), _("This page cannot be used this way.")),

@@ -61,10 +61,14 @@ class Skill:
 
 @dataclass(frozen=True)
 class BadgeSpec:
+    """How the course's badge is earned: every lesson passed and ``sessions`` attended
+    sessions that covered the course; or every practical skill signed off by a trainer."""
+
     image: str
     name: Text
     description: Text
     skills: tuple[Skill, ...]
+    sessions: int = 1
 
 
 @dataclass(frozen=True)
@@ -240,11 +244,15 @@ def _read_course(folder: Path, problems: list[LessonError]) -> Course | None:
             if key in {s.key for s in skills}:
                 raise LessonError(where, f"{spot}.key", f"{key!r} is used twice")
             skills.append(Skill(key=key, text=read_text({"t": raw}, "t", f"{where}: {spot}")))
+        sessions = badge.get("sessions", 1)
+        if not isinstance(sessions, int) or isinstance(sessions, bool) or not 0 <= sessions <= 10:
+            raise LessonError(where, "badge.sessions", "must be a number from 0 to 10")
         badge_spec = BadgeSpec(
             image=_check_image(folder, badge.get("image"), where, "badge.image"),
             name=read_text(badge, "name", f"{where}: badge"),
             description=read_text(badge, "description", f"{where}: badge"),
             skills=tuple(skills),
+            sessions=sessions,
         )
         listed = data.get("lessons")
         if not isinstance(listed, list) or len(listed) < 1:

@@ -83,10 +83,14 @@ def new_uuid() -> str:
 
 
 @bp.app_template_global()
-def lesson_image_url(course_slug: str, name: str) -> str:
+def lesson_image_url(course_slug: str, name: str, external: bool = False) -> str:
     stored = get_catalogue().images.get((course_slug, name))
     return url_for(
-        "lessons.image", course_slug=course_slug, name=name, v=stored.digest if stored else "0"
+        "lessons.image",
+        course_slug=course_slug,
+        name=name,
+        v=stored.digest if stored else "0",
+        _external=external,
     )
 
 

@@ -13,6 +13,19 @@
     if (note) { note.hidden = false; }
     auto.submit();
   }
+  // Share a badge: the phone's own share sheet (Zalo…), else copy the link.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-share]");
+    if (!button) { return; }
+    var url = button.getAttribute("data-url");
+    if (navigator.share) {
+      navigator.share({ title: button.getAttribute("data-title"), url: url }).catch(function () {});
+    } else if (navigator.clipboard) {
+      navigator.clipboard.writeText(url).then(function () {
+        button.textContent = button.getAttribute("data-copied");
+      });
+    }
+  });
   // Print buttons (handouts, certificates, attendance sheets).
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-print]")) { window.print(); }

@@ -44,12 +44,16 @@ def make_session(places, trainer):
     def factory(starts_in=timedelta(minutes=-10), hours=2, area=None, creator=None, **fields):
         start = (utcnow() + starts_in).replace(microsecond=0)
         found = services.save_session(
-            None, creator=creator or trainer, area=area or places.thuy_nhat, team=None,
+            None,
+            creator=creator or trainer,
+            area=area or places.thuy_nhat,
+            team=None,
             title=fields.pop("title", "Trả tiền bằng VietQR"),
             place=fields.pop("place", "Nhà văn hóa khu Thùy Nhật"),
-            starts_at=start, ends_at=start + timedelta(hours=hours),
-            course_slugs=fields.pop("courses", ["thanh-toan"]), known_courses={"thanh-toan",
-                                                                            "dien-thoai"},
+            starts_at=start,
+            ends_at=start + timedelta(hours=hours),
+            course_slugs=fields.pop("courses", ["thanh-toan"]),
+            known_courses={"thanh-toan", "dien-thoai"},
         )
         _db.session.commit()
         return found

@@ -24,8 +24,13 @@ def _sync(client, *events):
 
 
 def _card_scan(found, person, **extra):
-    return {"id": str(uuid.uuid4()), "type": "checkin.card", "session": found.id,
-            "card": f"https://hocvuso.example/u/{person.card_token}", **extra}
+    return {
+        "id": str(uuid.uuid4()),
+        "type": "checkin.card",
+        "session": found.id,
+        "card": f"https://hocvuso.example/u/{person.card_token}",
+        **extra,
+    }
 
 
 def test_a_card_opened_by_anyone_reveals_nothing(client, make_user, login):
@@ -37,8 +42,9 @@ def test_a_card_opened_by_anyone_reveals_nothing(client, make_user, login):
     assert "Hoàng Thị Thu" not in page_text(client.get(f"/u/{person.card_token}"))
 
 
-def test_a_card_opened_by_its_trainer_names_the_person(client, make_user, login, trainer,
-                                                       make_session):
+def test_a_card_opened_by_its_trainer_names_the_person(
+    client, make_user, login, trainer, make_session
+):
     make_session()
     person = make_user(name="Hoàng Thị Thu")
     login(trainer)
@@ -84,16 +90,21 @@ def test_trainer_scans_a_card_once(client, login, trainer, make_user, make_sessi
     assert roster.count("Hoàng Thị Thu") == 1 and "Đã điểm danh 1 người" in roster
 
 
-def test_scans_made_offline_are_judged_by_their_time(client, login, trainer, make_user,
-                                                     make_session):
+def test_scans_made_offline_are_judged_by_their_time(
+    client, login, trainer, make_user, make_session
+):
     found = make_session(starts_in=timedelta(days=-1), hours=3)  # yesterday
     a, b, c = make_user(name="Người A"), make_user(name="Người B"), make_user(name="Người C")
     login(trainer)
     during = (found.starts_at + timedelta(minutes=30)).isoformat() + "Z"
     after = (found.ends_at + timedelta(hours=5)).isoformat() + "Z"
     long_ago = (found.starts_at - timedelta(days=3)).isoformat() + "Z"
-    results = _sync(client, _card_scan(found, a, at=during), _card_scan(found, b, at=after),
-                    _card_scan(found, c, at=long_ago))
+    results = _sync(
+        client,
+        _card_scan(found, a, at=during),
+        _card_scan(found, b, at=after),
+        _card_scan(found, c, at=long_ago),
+    )
     assert [r["status"] for r in results] == ["recorded", "rejected", "rejected"]
     assert "không còn nhận điểm danh" in results[1]["reason"]
     assert _count() == 1
@@ -110,8 +121,9 @@ def test_a_resident_cannot_scan_cards(client, login, make_user, make_session):
     assert _count() == 0
 
 
-def test_a_trainer_of_another_commune_cannot_check_in_here(client, login, make_user,
-                                                           make_session, places):
+def test_a_trainer_of_another_commune_cannot_check_in_here(
+    client, login, make_user, make_session, places
+):
     found = make_session()
     person = make_user()
     login(make_user(role="trainer", area=places.lam_thao_bn))
@@ -125,8 +137,12 @@ def test_unknown_or_replaced_cards(client, login, trainer, make_session):
     for card in ["https://x/u/nope", "", "https://x/lessons/", "x" * 500]:
         event = {"id": str(uuid.uuid4()), "type": "checkin.card", "session": found.id, "card": card}
         assert _sync(client, event)[0]["status"] == "rejected"
-    bad_session = {"id": str(uuid.uuid4()), "type": "checkin.card", "session": "1; drop",
-                   "card": "x"}
+    bad_session = {
+        "id": str(uuid.uuid4()),
+        "type": "checkin.card",
+        "session": "1; drop",
+        "card": "x",
+    }
     assert "Không có buổi học này" in _sync(client, bad_session)[0]["reason"]
 
 
@@ -153,8 +169,15 @@ def test_check_in_by_name_without_javascript(client, login, trainer, make_user, 
 def test_register_a_newcomer_at_the_door_once(client, login, trainer, make_session, places):
     found = make_session()
     login(trainer)
-    event = {"id": str(uuid.uuid4()), "type": "checkin.register", "session": found.id,
-             "name": "Bùi Văn Tâm", "birth_year": 1949, "area": places.thuy_nhat.id, "phone": ""}
+    event = {
+        "id": str(uuid.uuid4()),
+        "type": "checkin.register",
+        "session": found.id,
+        "name": "Bùi Văn Tâm",
+        "birth_year": 1949,
+        "area": places.thuy_nhat.id,
+        "phone": "",
+    }
     first = _sync(client, event)[0]
     assert first["status"] == "recorded" and first["name"] == "Bùi Văn Tâm"
     users = _count(User)
@@ -168,9 +191,12 @@ def test_register_at_the_door_bad_input(client, login, trainer, make_session, pl
     found = make_session()
     login(trainer)
     base = {"type": "checkin.register", "session": found.id, "area": places.thuy_nhat.id}
-    cases = [({"name": ""}, "nhập tên"), ({"name": "A", "birth_year": 1800}, "từ 1900"),
-             ({"name": "A", "area": places.thon_dong.id}, "khu dân cư"),
-             ({"name": "A", "phone": "123"}, "không phải số điện thoại")]
+    cases = [
+        ({"name": ""}, "nhập tên"),
+        ({"name": "A", "birth_year": 1800}, "từ 1900"),
+        ({"name": "A", "area": places.thon_dong.id}, "khu dân cư"),
+        ({"name": "A", "phone": "123"}, "không phải số điện thoại"),
+    ]
     for changes, reason in cases:
         result = _sync(client, {**base, "id": str(uuid.uuid4()), **changes})[0]
         assert result["status"] == "rejected" and reason in result["reason"], changes
@@ -193,8 +219,10 @@ def test_many_phones_at_once_record_each_person_once(app, make_user, trainer, ma
         client.set_cookie("session", cookies[index % 3])
         # Each phone scanned everyone, in its own order, with its own event ids.
         events = [{**s, "id": str(uuid.uuid4())} for s in (scans[index:] + scans[:index])]
-        return [r["status"] for r in client.post("/api/v1/sync", json={"events": events}).json[
-            "results"]]
+        return [
+            r["status"]
+            for r in client.post("/api/v1/sync", json={"events": events}).json["results"]
+        ]
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         outcomes = [s for statuses in pool.map(phone, range(6)) for s in statuses]

@@ -15,15 +15,25 @@ from tests.conftest import page_text
 
 def _present(found, *people, by=None):
     for person in people:
-        services.check_in(found, person, method=Method.MANUAL, client_uuid=str(uuid.uuid4()),
-                          recorded_by=by, at=found.starts_at + timedelta(minutes=5))
+        services.check_in(
+            found,
+            person,
+            method=Method.MANUAL,
+            client_uuid=str(uuid.uuid4()),
+            recorded_by=by,
+            at=found.starts_at + timedelta(minutes=5),
+        )
     _db.session.commit()
 
 
 def test_csv_export_keeps_vietnamese_for_excel(client, login, trainer, make_user, make_session):
     found = make_session()
-    _present(found, make_user(name="Hoàng Thị Thích", birth_year=1950),
-             make_user(name="Đặng Văn Đức"), by=trainer)
+    _present(
+        found,
+        make_user(name="Hoàng Thị Thích", birth_year=1950),
+        make_user(name="Đặng Văn Đức"),
+        by=trainer,
+    )
     login(trainer)
     response = client.get(f"/sessions/{found.id}/attendance.csv")
     assert response.mimetype == "text/csv"
@@ -38,8 +48,9 @@ def test_csv_export_keeps_vietnamese_for_excel(client, login, trainer, make_user
     assert thich[2] == "1950" and thich[3] == "Khu Thùy Nhật" and thich[6] == "Vũ Minh Trang"
 
 
-def test_printable_sheet_has_names_and_room_to_sign(client, login, trainer, make_user,
-                                                    make_session):
+def test_printable_sheet_has_names_and_room_to_sign(
+    client, login, trainer, make_user, make_session
+):
     found = make_session()
     _present(found, make_user(name="Hoàng Thị Thích"))
     login(trainer)
@@ -64,11 +75,13 @@ def test_activity_of_trainers_and_teams(client, login, trainer, make_user, make_
     _present(two, a)
     login(trainer)
     month = utcnow().strftime("%Y-%m")
-    trainers, teams = services.activity(places.lam_thao, utcnow() - timedelta(days=1),
-                                        utcnow() + timedelta(days=1))
+    trainers, teams = services.activity(
+        places.lam_thao, utcnow() - timedelta(days=1), utcnow() + timedelta(days=1)
+    )
     assert [(t.name, t.sessions, t.people) for t in trainers] == [("Vũ Minh Trang", 2, 3)]
     assert [(t.name, t.sessions, t.people, t.trainers) for t in teams] == [
-        ("Tổ công nghệ số khu Thùy Nhật", 2, 3, 1)]
+        ("Tổ công nghệ số khu Thùy Nhật", 2, 3, 1)
+    ]
     text = page_text(client.get(f"/sessions/activity?month={month}"))
     assert "Tổ công nghệ số khu Thùy Nhật" in text and "Vũ Minh Trang" in text
     assert "không có buổi học" not in page_text(client.get("/sessions/activity?month=bad"))

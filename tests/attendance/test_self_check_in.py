@@ -44,8 +44,7 @@ def test_token_round_trip_and_forgeries():
             tokens.parse(bad)
 
 
-def test_signed_in_resident_scans_and_is_checked_in(client, login, make_user, make_session,
-                                                    clock):
+def test_signed_in_resident_scans_and_is_checked_in(client, login, make_user, make_session, clock):
     found = make_session()
     resident = make_user(name="Hoàng Thị Thu")
     login(resident)
@@ -86,16 +85,18 @@ def test_a_photo_of_the_code_stops_working(client, login, make_user, make_sessio
     assert _count() == 1
 
 
-def test_visitor_signs_in_and_is_checked_in_without_scanning_again(client, make_user,
-                                                                    make_session, clock):
+def test_visitor_signs_in_and_is_checked_in_without_scanning_again(
+    client, make_user, make_session, clock
+):
     found = make_session()
     resident = make_user(phone="0912345678")
     response = client.get(f"/c/{_token(found, clock.now)}")
     page = client.get(response.headers["Location"])
     assert "đăng nhập hoặc đăng ký" in page_text(page)
     clock.advance(minutes=5)  # the code has long changed while they found their PIN
-    response = client.post("/login", data={"phone": "0912345678", "secret": DEFAULT_PIN,
-                                           "next": "/c/claim"})
+    response = client.post(
+        "/login", data={"phone": "0912345678", "secret": DEFAULT_PIN, "next": "/c/claim"}
+    )
     assert response.headers["Location"] == "/c/claim"
     html = client.get("/c/claim").get_data(as_text=True)
     event_id = html.split('name="event_id" value="')[1].split('"')[0]
@@ -107,10 +108,20 @@ def test_visitor_signs_in_and_is_checked_in_without_scanning_again(client, make_
 def test_visitor_registers_then_is_checked_in(client, make_session, places, clock):
     found = make_session()
     client.get(f"/c/{_token(found, clock.now)}")
-    response = client.post("/register", data={
-        "name": "Lê Văn Mới", "phone": "0987000222", "pin": "135790", "pin2": "135790",
-        "province": str(places.phu_tho.id), "commune": str(places.lam_thao.id),
-        "area_id": str(places.thuy_nhat.id), "consent": "1", "next": "/c/claim"})
+    response = client.post(
+        "/register",
+        data={
+            "name": "Lê Văn Mới",
+            "phone": "0987000222",
+            "pin": "135790",
+            "pin2": "135790",
+            "province": str(places.phu_tho.id),
+            "commune": str(places.lam_thao.id),
+            "area_id": str(places.thuy_nhat.id),
+            "consent": "1",
+            "next": "/c/claim",
+        },
+    )
     assert response.headers["Location"] == "/c/claim"
     html = client.get("/c/claim").get_data(as_text=True)
     event_id = html.split('name="event_id" value="')[1].split('"')[0]
@@ -128,16 +139,21 @@ def test_a_claim_does_not_last_forever(client, make_user, make_session, clock, l
     assert _count() == 0
 
 
-@pytest.mark.parametrize(("problem", "status", "text"), [
-    ("forged", 404, "không phải mã điểm danh"),
-    ("garbage", 404, "không phải mã điểm danh"),
-    ("cancelled", 410, "đã bị hủy"),
-    ("closed", 410, "chưa mở điểm danh"),
-])
-def test_bad_codes_are_explained(client, login, make_user, make_session, clock, problem, status,
-                                 text):
-    found = make_session(starts_in=timedelta(days=1) if problem == "closed" else
-                         timedelta(minutes=-5))
+@pytest.mark.parametrize(
+    ("problem", "status", "text"),
+    [
+        ("forged", 404, "không phải mã điểm danh"),
+        ("garbage", 404, "không phải mã điểm danh"),
+        ("cancelled", 410, "đã bị hủy"),
+        ("closed", 410, "chưa mở điểm danh"),
+    ],
+)
+def test_bad_codes_are_explained(
+    client, login, make_user, make_session, clock, problem, status, text
+):
+    found = make_session(
+        starts_in=timedelta(days=1) if problem == "closed" else timedelta(minutes=-5)
+    )
     token = _token(found, clock.now)
     if problem == "forged":
         token = tokens.make(found.id, "not the secret", tokens.window_at(clock.now))

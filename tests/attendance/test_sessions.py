@@ -11,9 +11,15 @@ from tests.conftest import page_text
 
 
 def _form(places, **changes):
-    data = {"title": "Trả tiền bằng VietQR", "place": "Nhà văn hóa khu Thùy Nhật",
-            "starts_at": "2026-12-05T19:30", "ends_at": "21:00", "courses": ["thanh-toan"],
-            "commune": str(places.lam_thao.id), "area_id": str(places.thuy_nhat.id)}
+    data = {
+        "title": "Trả tiền bằng VietQR",
+        "place": "Nhà văn hóa khu Thùy Nhật",
+        "starts_at": "2026-12-05T19:30",
+        "ends_at": "21:00",
+        "courses": ["thanh-toan"],
+        "commune": str(places.lam_thao.id),
+        "area_id": str(places.thuy_nhat.id),
+    }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -30,18 +36,21 @@ def test_trainer_plans_a_session_in_vietnam_time(client, login, trainer, places)
     assert "Trả tiền bằng VietQR" in text and "19:30" in text and "Thứ Bảy" in text
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"title": ""}, "đặt tên cho buổi học"),
-    ({"place": " "}, "diễn ra ở đâu"),
-    ({"starts_at": ""}, "ngày giờ bắt đầu"),
-    ({"starts_at": "ngày mai"}, "nhập ngày giờ"),
-    ({"ends_at": "19:00"}, "phải sau giờ bắt đầu"),
-    ({"ends_at": "2026-12-06T09:00"}, "tối đa 12 giờ"),
-    ({"courses": None}, "ít nhất một khóa học"),
-    ({"courses": ["khong-co"]}, "trong danh sách"),
-    ({"title": "x" * 201}, "Tối đa 200 ký tự"),
-    ({"area_id": None, "commune": None}, None),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"title": ""}, "đặt tên cho buổi học"),
+        ({"place": " "}, "diễn ra ở đâu"),
+        ({"starts_at": ""}, "ngày giờ bắt đầu"),
+        ({"starts_at": "ngày mai"}, "nhập ngày giờ"),
+        ({"ends_at": "19:00"}, "phải sau giờ bắt đầu"),
+        ({"ends_at": "2026-12-06T09:00"}, "tối đa 12 giờ"),
+        ({"courses": None}, "ít nhất một khóa học"),
+        ({"courses": ["khong-co"]}, "trong danh sách"),
+        ({"title": "x" * 201}, "Tối đa 200 ký tự"),
+        ({"area_id": None, "commune": None}, None),
+    ],
+)
 def test_bad_session_input_is_explained(client, login, trainer, places, changes, message):
     login(trainer)
     response = client.post("/sessions/new", data=_form(places, **changes))
@@ -57,10 +66,18 @@ def test_bad_session_input_is_explained(client, login, trainer, places, changes,
 def test_edit_and_cancel(client, login, trainer, make_session):
     found = make_session()
     login(trainer)
-    response = client.post(f"/sessions/{found.id}/edit", data={
-        "title": "Dùng Zalo", "place": "Nhà văn hóa", "starts_at": "2026-12-06T08:00",
-        "ends_at": "10:00", "courses": ["dien-thoai"], "commune": str(found.area.parent_id),
-        "area_id": str(found.area_id)})
+    response = client.post(
+        f"/sessions/{found.id}/edit",
+        data={
+            "title": "Dùng Zalo",
+            "place": "Nhà văn hóa",
+            "starts_at": "2026-12-06T08:00",
+            "ends_at": "10:00",
+            "courses": ["dien-thoai"],
+            "commune": str(found.area.parent_id),
+            "area_id": str(found.area_id),
+        },
+    )
     assert response.status_code == 302
     _db.session.refresh(found)
     assert found.title == "Dùng Zalo" and found.course_slugs == ["dien-thoai"]
@@ -74,8 +91,9 @@ SESSION_PAGES = ["", "/qr", "/scan", "/desk", "/edit", "/attendance.csv", "/shee
 
 
 @pytest.mark.parametrize("suffix", SESSION_PAGES)
-def test_a_trainer_of_another_commune_gets_403(client, login, make_user, make_session, places,
-                                               suffix):
+def test_a_trainer_of_another_commune_gets_403(
+    client, login, make_user, make_session, places, suffix
+):
     found = make_session()
     login(make_user(role="trainer", area=places.lam_thao_bn, name="Lê Văn Bắc"))
     assert client.get(f"/sessions/{found.id}{suffix}").status_code == 403
@@ -89,16 +107,23 @@ def test_unknown_session_is_404(client, login, trainer):
 
 def test_cannot_plan_a_session_outside_ones_area(client, login, trainer, places):
     login(trainer)
-    response = client.post("/sessions/new", data=_form(
-        places, commune=str(places.lam_thao_bn.id), area_id=str(places.thon_dong.id)))
+    response = client.post(
+        "/sessions/new",
+        data=_form(places, commune=str(places.lam_thao_bn.id), area_id=str(places.thon_dong.id)),
+    )
     # The picker only knows the trainer's commune: the forged choice is not taken.
-    assert _db.session.scalar(select(TrainingSession).where(
-        TrainingSession.area_id == places.thon_dong.id)) is None
+    assert (
+        _db.session.scalar(
+            select(TrainingSession).where(TrainingSession.area_id == places.thon_dong.id)
+        )
+        is None
+    )
     assert response.status_code in (302, 422)
 
 
-def test_residents_see_upcoming_sessions_of_their_commune(client, login, make_user, make_session,
-                                                         places):
+def test_residents_see_upcoming_sessions_of_their_commune(
+    client, login, make_user, make_session, places
+):
     make_session(starts_in=timedelta(days=1), title="Buổi ở Lâm Thao", area=places.phu_thinh)
     make_session(starts_in=timedelta(days=-3), title="Buổi đã qua")
     cancelled = make_session(starts_in=timedelta(days=2), title="Buổi bị hủy")
@@ -112,8 +137,7 @@ def test_residents_see_upcoming_sessions_of_their_commune(client, login, make_us
     assert "Buổi đã qua" not in text and "Buổi bị hủy" not in text
 
 
-def test_residents_of_another_commune_do_not_see_it(client, login, make_user, make_session,
-                                                    places):
+def test_residents_of_another_commune_do_not_see_it(client, login, make_user, make_session, places):
     make_session(starts_in=timedelta(days=1), title="Buổi ở Lâm Thao")
     login(make_user(area=places.thon_dong))
     assert "Buổi ở Lâm Thao" not in page_text(client.get("/"))

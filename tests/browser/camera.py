@@ -24,7 +24,7 @@ def qr_video(text: str, path: Path) -> Path:
             if dark:
                 for y in range(top + row * scale, top + (row + 1) * scale):
                     start = y * WIDTH + left + col * scale
-                    luma[start:start + scale] = bytes([16]) * scale
+                    luma[start : start + scale] = bytes([16]) * scale
     chroma = bytes([128]) * ((WIDTH // 2) * (HEIGHT // 2))
     with open(path, "wb") as out:
         out.write(f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F5:1 Ip A1:1 C420jpeg\n".encode())

@@ -134,3 +134,23 @@ def page(phone_context):
     )
     yield page
     assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+def wait_for_service_worker(page, timeout_ms: int = 5_000) -> None:
+    """The page is controlled by the app's service worker (installed and activated).
+
+    A page whose load raced the worker's activation stays uncontrolled until the next
+    load (so does a real phone's, harmlessly): then reload it once.
+    """
+    script = """async (timeout) => {
+        const deadline = Date.now() + timeout;
+        await navigator.serviceWorker.ready;
+        while (!navigator.serviceWorker.controller) {
+            if (Date.now() > deadline) { return false; }
+            await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        return true;
+    }"""
+    if not page.evaluate(script, timeout_ms):
+        page.reload()
+        assert page.evaluate(script, timeout_ms), "the service worker does not control the page"

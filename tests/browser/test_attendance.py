@@ -13,7 +13,7 @@ from learnapp.attendance.models import CheckIn
 from learnapp.core.time import utcnow
 from learnapp.extensions import db as _db
 from tests.browser.camera import qr_video
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, wait_for_service_worker
 from tests.conftest import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -24,9 +24,17 @@ def door(places, make_user):
     trainer = make_user(role="trainer", area=places.lam_thao, name="Vũ Minh Trang")
     start = utcnow() - timedelta(minutes=10)
     found = services.save_session(
-        None, creator=trainer, area=places.thuy_nhat, team=None, title="Trả tiền bằng VietQR",
-        place="Nhà văn hóa khu Thùy Nhật", starts_at=start, ends_at=start + timedelta(hours=2),
-        course_slugs=["thanh-toan"], known_courses={"thanh-toan"})
+        None,
+        creator=trainer,
+        area=places.thuy_nhat,
+        team=None,
+        title="Trả tiền bằng VietQR",
+        place="Nhà văn hóa khu Thùy Nhật",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        course_slugs=["thanh-toan"],
+        known_courses={"thanh-toan"},
+    )
     _db.session.commit()
     resident = make_user(name="Hoàng Thị Thu", phone=None)
     return trainer, found, resident
@@ -49,17 +57,24 @@ def sign_in_staff(page, user):
 def camera_browser(playwright_instance, live_server, door, tmp_path):
     _trainer, _found, resident = door
     video = qr_video(f"{live_server.url}/u/{resident.card_token}", tmp_path / "card.y4m")
-    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=[
-        *CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-        f"--use-file-for-fake-video-capture={video}"])
+    browser = playwright_instance.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
     yield browser
     browser.close()
 
 
 def test_trainer_scans_a_card_and_sees_it_on_the_roster(camera_browser, live_server, door):
     trainer, found, _resident = door
-    context = camera_browser.new_context(viewport=PHONE, locale="vi-VN", base_url=live_server.url,
-                                         permissions=["camera"])
+    context = camera_browser.new_context(
+        viewport=PHONE, locale="vi-VN", base_url=live_server.url, permissions=["camera"]
+    )
     context.set_default_timeout(20_000)
     page = context.new_page()
     sign_in_staff(page, trainer)
@@ -81,13 +96,14 @@ def test_trainer_scans_a_card_and_sees_it_on_the_roster(camera_browser, live_ser
 
 def test_offline_scans_wait_then_count_once(camera_browser, live_server, door):
     trainer, found, _resident = door
-    context = camera_browser.new_context(viewport=PHONE, locale="vi-VN", base_url=live_server.url,
-                                         permissions=["camera"])
+    context = camera_browser.new_context(
+        viewport=PHONE, locale="vi-VN", base_url=live_server.url, permissions=["camera"]
+    )
     context.set_default_timeout(20_000)
     page = context.new_page()
     sign_in_staff(page, trainer)
     page.goto(f"/sessions/{found.id}")
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    wait_for_service_worker(page)
     # The connection is bad: nothing reaches the server.
     page.route("**/api/v1/sync", lambda route: route.abort())
     page.goto(f"/sessions/{found.id}/scan")
@@ -130,7 +146,7 @@ def test_check_in_by_name_offline_then_sent(browser, live_server, door):
     page = context.new_page()
     sign_in_staff(page, trainer)
     page.goto(f"/sessions/{found.id}/desk")
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    wait_for_service_worker(page)
     context.set_offline(True)
     page.get_by_role("searchbox").fill("hoang thi")
     row = page.locator("#desk-results li", has_text="Hoàng Thị Thu")

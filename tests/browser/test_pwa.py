@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from learnapp.extensions import db as _db
 from learnapp.lessons.models import LessonProgress, ProgressEvent
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, wait_for_service_worker
 from tests.conftest import DEFAULT_PIN
 
 pytestmark = pytest.mark.browser
@@ -33,12 +33,7 @@ def sign_in(page, user):
 def wait_for_offline_copy(page):
     """The service worker runs (its app shell stored) and the lesson is in its cache."""
     page.wait_for_selector("body[data-kept-offline]", state="attached", timeout=15_000)
-    page.evaluate("""async () => {
-        await navigator.serviceWorker.ready;
-        while (!navigator.serviceWorker.controller) {
-            await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-    }""")
+    wait_for_service_worker(page)
 
 
 def take_the_lesson(page):

@@ -105,3 +105,17 @@ def test_text_size_is_remembered_on_the_device(client):
 def test_text_size_refuses_other_sites_as_next(client):
     response = client.post("/text-size", data={"size": "large", "next": "https://evil.example/"})
     assert response.headers["Location"] == "/"
+
+
+def test_nul_characters_are_refused_not_crashed_on(client):
+    assert client.get("/b/%00").status_code == 404
+    assert client.get("/lessons/search?q=a%00b").status_code == 400
+    response = client.post("/login", data={"phone": "09\x0012", "secret": "1"})
+    assert response.status_code == 400
+    assert "Nothing was saved" in page_text(response) or "Chưa có gì được lưu" in page_text(
+        response
+    )
+    response = client.post(
+        "/api/v1/sync", data='{"events": [{"id": "\\u0000"}]}', content_type="application/json"
+    )
+    assert response.status_code == 400 and response.is_json
