@@ -195,8 +195,16 @@ def warm_up(base: str, seeded: dict, requests: int) -> None:
 
     def run(phone: Phone) -> None:
         for _ in range(requests):
-            phone.sync([{"id": str(uuid.uuid4()), "type": "checkin.card",
-                         "session": seeded["session"], "card": "/u/warm-up"}])
+            phone.sync(
+                [
+                    {
+                        "id": str(uuid.uuid4()),
+                        "type": "checkin.card",
+                        "session": seeded["session"],
+                        "card": "/u/warm-up",
+                    }
+                ]
+            )
 
     threads = [threading.Thread(target=run, args=(p,)) for p in phones]
     for thread in threads:

@@ -61,6 +61,7 @@ def _register_blueprints(app: Flask) -> None:
     from learnapp.auth import bp as auth_bp
     from learnapp.badges import bp as badges_bp
     from learnapp.core import bp as core_bp
+    from learnapp.dashboard import bp as dashboard_bp
     from learnapp.home import bp as home_bp
     from learnapp.lessons import bp as lessons_bp
     from learnapp.pwa import bp as pwa_bp
@@ -74,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
         lessons_bp,
         attendance_bp,
         badges_bp,
+        dashboard_bp,
         home_bp,
         api_bp,
         pwa_bp,
@@ -84,8 +86,9 @@ def _register_blueprints(app: Flask) -> None:
 def _register_commands(app: Flask) -> None:
     from learnapp.areas.cli import areas_cli
     from learnapp.auth.cli import users_cli
+    from learnapp.dashboard.cli import stats_cli
     from learnapp.demo import demo_command
     from learnapp.lessons.cli import lessons_cli
 
-    for command in (areas_cli, users_cli, lessons_cli, demo_command):
+    for command in (areas_cli, users_cli, lessons_cli, stats_cli, demo_command):
         app.cli.add_command(command)

@@ -6,9 +6,15 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from learnapp.api import sync
-from learnapp.core.database import end_read, reading
+from learnapp.areas import services as areas
+from learnapp.core import audit
+from learnapp.core.database import end_read, reading, writing
+from learnapp.core.time import utcnow
+from learnapp.dashboard import reports
+from learnapp.dashboard.models import ApiClient, hash_token
 from learnapp.extensions import csrf, db
 from learnapp.lessons.services import VISITOR_KEY
 
@@ -18,6 +24,67 @@ csrf.exempt(bp)
 
 def _error(status: int, message: str):
     return jsonify(error=message, status=status), status
+
+
+def _client() -> ApiClient | None:
+    """The API client whose live token came in ``Authorization: Bearer …``, if any."""
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return db.session.scalar(
+        select(ApiClient).where(
+            ApiClient.token_hash == hash_token(token.strip()), ApiClient.revoked_at.is_(None)
+        )
+    )
+
+
+@bp.get("/coverage/<code>")
+def coverage(code: str):
+    """Coverage figures of an area and its children, as on the dashboard; see docs/api.md."""
+    client = _client()
+    if client is None:
+        response, status = _error(
+            401, _("Send a valid token in the header Authorization: Bearer <token>.")
+        )
+        response.headers["WWW-Authenticate"] = 'Bearer realm="coverage"'
+        return response, status
+    area = areas.by_code(code)
+    if area is None:
+        return _error(404, _("No area has the code %(code)s.", code=code[:40]))
+    if not area.is_within(client.area):
+        return _error(403, _("This token cannot read this area."))
+    period = reports.period_from(request.args)
+    kids = reports.children_of(area)
+    numbers = reports.figures([area, *kids], period, reports.today())
+    own = numbers[area.id].as_dict()
+    own["badges_by_course"] = reports.badges_by_course(area, period)
+    end_read()
+    with writing():
+        client.last_used_at = utcnow()
+        audit.record(
+            client,
+            "api.coverage",
+            area.code,
+            course=period.course,
+            start=period.start,
+            end=period.end,
+        )
+        db.session.commit()
+    response = jsonify(
+        {
+            "area": own,
+            "children": [numbers[k.id].as_dict() for k in kids],
+            "period": {
+                "from": period.start.isoformat(),
+                "to": period.end.isoformat(),
+                "course": period.course or None,
+            },
+            "generated_at": utcnow().isoformat(timespec="seconds") + "Z",
+        }
+    )
+    response.cache_control.no_store = True
+    return response
 
 
 @bp.post("/sync")

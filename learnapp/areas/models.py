@@ -45,6 +45,9 @@ class Area(db.Model):
     path: Mapped[str] = mapped_column(String(255))
     depth: Mapped[int] = mapped_column(default=0)
     target_population: Mapped[int | None]
+    # The target used in reports: this area's own target, or else the sum of its children's
+    # (kept by ``services.refresh_targets``).
+    target_total: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     parent: Mapped[Area | None] = relationship(remote_side=[id], lazy="joined", innerjoin=False)
@@ -72,6 +75,21 @@ class Area(db.Model):
     @property
     def child_kind(self) -> str | None:
         return CHILD_KIND.get(AreaKind(self.kind))
+
+
+class AreaAncestor(db.Model):
+    """Closure table: ``(area, ancestor)`` for every ancestor of an area, itself included.
+    Reports roll figures up the tree with one indexed join instead of path matching."""
+
+    __tablename__ = "area_ancestors"
+    __table_args__ = (Index("ix_area_ancestors_ancestor", "ancestor_id", "area_id"),)
+
+    area_id: Mapped[int] = mapped_column(
+        ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True
+    )
+    ancestor_id: Mapped[int] = mapped_column(
+        ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class Team(db.Model):

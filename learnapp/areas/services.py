@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, update
 
-from learnapp.areas.models import CHILD_KIND, Area, AreaKind, Team, TeamMember
+from learnapp.areas.models import CHILD_KIND, Area, AreaAncestor, AreaKind, Team, TeamMember
 from learnapp.core.errors import UserError
 from learnapp.core.text import clean_name, fold
 from learnapp.extensions import db
@@ -37,6 +37,7 @@ def root() -> Area:
         db.session.add(area)
         db.session.flush()
         area.path = f"/{area.id}/"
+        db.session.add(AreaAncestor(area_id=area.id, ancestor_id=area.id))
         db.session.flush()
     return area
 
@@ -99,7 +100,12 @@ def valid_target(value: int | None) -> int | None:
 
 
 def create_area(
-    *, parent: Area, name: str, code: str | None = None, target_population: int | None = None
+    *,
+    parent: Area,
+    name: str,
+    code: str | None = None,
+    target_population: int | None = None,
+    refresh: bool = True,
 ) -> Area:
     """Add a child area under ``parent``. Residential areas get a code under their
     commune's (``08494-001``) when none is given."""
@@ -123,8 +129,47 @@ def create_area(
     db.session.add(area)
     db.session.flush()
     area.path = f"{parent.path}{area.id}/"
+    db.session.add_all(AreaAncestor(area_id=area.id, ancestor_id=a) for a in area.ancestor_ids)
     db.session.flush()
+    if refresh:
+        refresh_targets(area)
     return area
+
+
+def refresh_targets(area: Area) -> None:
+    """Recompute the report targets of ``area`` and of every area above it."""
+    for ancestor_id in reversed(area.ancestor_ids):
+        node = db.session.get(Area, ancestor_id)
+        if node.target_population is not None:
+            node.target_total = node.target_population
+        else:
+            node.target_total = (
+                db.session.scalar(
+                    select(func.coalesce(func.sum(Area.target_total), 0)).where(
+                        Area.parent_id == node.id
+                    )
+                )
+                or 0
+            )
+    db.session.flush()
+
+
+def refresh_all_targets() -> None:
+    """Recompute every report target, deepest areas first (after an import)."""
+    rows = db.session.execute(
+        select(Area.id, Area.parent_id, Area.depth, Area.target_population)
+    ).all()
+    totals: dict[int, int] = {}
+    sums: dict[int, int] = {}
+    for area_id, parent_id, _depth, own in sorted(rows, key=lambda r: -r.depth):
+        total = own if own is not None else sums.get(area_id, 0)
+        totals[area_id] = total
+        if parent_id is not None:
+            sums[parent_id] = sums.get(parent_id, 0) + total
+    db.session.execute(
+        update(Area), [{"id": area_id, "target_total": total} for area_id, total in totals.items()]
+    )
+    db.session.flush()
 
 
 def next_child_code(parent: Area) -> str:
@@ -141,6 +186,7 @@ def update_area(area: Area, *, name: str, target_population: int | None) -> None
     area.name_folded = fold(area.name)
     area.target_population = valid_target(target_population)
     db.session.flush()
+    refresh_targets(area)
 
 
 # --- The area picker: province → commune → residential area ------------------------
@@ -329,7 +375,9 @@ def import_csv(text: str) -> ImportResult:
         area = existing.get(code)
         if area is None:
             parent = by_code_map[parent_code or ROOT_CODE]
-            area = create_area(parent=parent, name=name, code=code, target_population=target)
+            area = create_area(
+                parent=parent, name=name, code=code, target_population=target, refresh=False
+            )
             by_code_map[code] = area
             result.created += 1
         elif area.name != name or (target is not None and area.target_population != target):
@@ -340,6 +388,113 @@ def import_csv(text: str) -> ImportResult:
         else:
             result.unchanged += 1
     db.session.flush()
+    refresh_all_targets()
+    return result
+
+
+# --- Targets, from a spreadsheet ------------------------------------------------------
+
+TARGET_COLUMNS = ("code", "name", "target_population")
+
+
+def subtree_list(area: Area) -> list[Area]:
+    """``area`` and every area inside it, in tree order."""
+    return list(
+        db.session.scalars(
+            select(Area)
+            .join(AreaAncestor, AreaAncestor.area_id == Area.id)
+            .where(AreaAncestor.ancestor_id == area.id)
+            .order_by(Area.depth, Area.code)
+        )
+    )
+
+
+def targets_csv(area: Area) -> str:
+    """A spreadsheet of ``area``'s subtree with today's targets, to fill in and upload."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(TARGET_COLUMNS)
+    for node in subtree_list(area):
+        target = "" if node.target_population is None else node.target_population
+        writer.writerow([node.code, node.name, target])
+    return "\ufeff" + buffer.getvalue()
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:  # an old Excel's own code page: only codes and numbers matter
+        return data.decode("cp1258", errors="replace")
+
+
+def import_targets(data: bytes, within: Area) -> ImportResult:
+    """Set the targets of areas in ``within``'s subtree from a CSV file with the columns
+    ``code`` and ``target_population`` (others, such as ``name``, are ignored). An empty
+    target means "not set". Every row is checked first; a bad row raises ``UserError``
+    naming its line and nothing changes. Rows left out keep their targets."""
+    text = _decode(data)
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    header = [(h or "").strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in ("code", "target_population") if c not in header]
+    if missing:
+        raise UserError(
+            _l(
+                "Missing column(s): %(columns)s. Required: code, target_population.",
+                columns=", ".join(missing),
+            )
+        )
+    inside = {a.code: a for a in subtree_list(within)}
+    wanted: dict[str, tuple[int, int | None]] = {}
+    for line_no, raw in enumerate(reader, start=2):
+        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None}
+        if not any(row.values()):
+            continue
+        code = row.get("code", "")
+        if code not in inside:
+            if by_code(code) is None:
+                message = _l(
+                    "Line %(line)d: no area has the code %(code)s.", line=line_no, code=code
+                )
+            else:
+                message = _l(
+                    "Line %(line)d: the area %(code)s is not within %(area)s.",
+                    line=line_no,
+                    code=code,
+                    area=within.name,
+                )
+            raise UserError(message)
+        if code in wanted:
+            raise UserError(
+                _l(
+                    "Line %(line)d: the code %(code)s appears twice in the file.",
+                    line=line_no,
+                    code=code,
+                )
+            )
+        raw_target = row.get("target_population", "").replace(".", "").replace(",", "")
+        raw_target = raw_target.replace(" ", "")
+        try:
+            if raw_target and not raw_target.isdigit():
+                raise UserError(_l("The target population is not a sensible number."))
+            target = valid_target(int(raw_target)) if raw_target else None
+        except UserError as error:
+            raise UserError(
+                _l("Line %(line)d: %(message)s", line=line_no, message=error.message)
+            ) from None
+        wanted[code] = (line_no, target)
+    result = ImportResult()
+    for code, (_line, target) in wanted.items():
+        area = inside[code]
+        if area.target_population == target:
+            result.unchanged += 1
+        else:
+            area.target_population = target
+            result.updated += 1
+    db.session.flush()
+    if result.updated:
+        refresh_all_targets()
     return result
 
 

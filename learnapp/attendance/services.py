@@ -23,7 +23,7 @@ from sqlalchemy.orm import lazyload
 from learnapp.areas.models import Area, AreaKind, Team
 from learnapp.attendance import tokens
 from learnapp.attendance.models import CheckIn, Method, SessionCourse, TrainingSession, new_code
-from learnapp.attendance.signals import checked_in
+from learnapp.attendance.signals import checked_in, session_changed
 from learnapp.auth import services as accounts
 from learnapp.auth.models import Role, RoleGrant, User
 from learnapp.core.errors import UserError
@@ -96,14 +96,40 @@ def save_session(
         area.parent if area.kind == AreaKind.RESIDENTIAL else area
     ):
         raise UserError(_l("Choose a team of this commune."), "team")
+    before = None
     if session is None:
         session = TrainingSession(created_by=creator, code=_unique_code())
         db.session.add(session)
+    else:
+        before = SessionFacts.of(session)
     session.area, session.team, session.title, session.place = area, team, title, place
     session.starts_at, session.ends_at = starts_at, ends_at
-    session.courses = [SessionCourse(course_slug=slug) for slug in slugs]
+    # Keep the rows of courses that stay: replacing them all would insert a (session,
+    # course) pair before the old one is deleted, against the unique constraint.
+    kept = {c.course_slug: c for c in session.courses}
+    session.courses = [kept.get(slug) or SessionCourse(course_slug=slug) for slug in slugs]
     db.session.flush()
+    session_changed.send(session, before=before, after=SessionFacts.of(session))
     return session
+
+
+@dataclass(frozen=True)
+class SessionFacts:
+    """What counts in reports about a session: where, when, which courses, who ran it.
+    ``of`` gives None for a cancelled session (it was not held)."""
+
+    area_id: int
+    starts_at: datetime
+    course_slugs: tuple[str, ...]
+    created_by_id: int
+
+    @classmethod
+    def of(cls, session: TrainingSession) -> SessionFacts | None:
+        if session.is_cancelled:
+            return None
+        return cls(
+            session.area_id, session.starts_at, tuple(session.course_slugs), session.created_by_id
+        )
 
 
 def _unique_code() -> str:
@@ -118,8 +144,11 @@ def _unique_code() -> str:
 
 
 def cancel_session(session: TrainingSession) -> None:
+    before = SessionFacts.of(session)
     session.cancelled_at = session.cancelled_at or utcnow()
     db.session.flush()
+    if before is not None:
+        session_changed.send(session, before=before, after=None)
 
 
 def commune_of(area: Area) -> Area:

@@ -8,3 +8,6 @@ from blinker import Namespace
 _signals = Namespace()
 
 checked_in = _signals.signal("checked-in")
+# ``session_changed.send(session, before=…, after=…)``: a session was planned, moved or
+# cancelled; ``before``/``after`` are ``SessionFacts`` (None: not held).
+session_changed = _signals.signal("session-changed")

@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from learnapp.areas.models import Area, AreaKind
 from learnapp.auth.models import Role, RoleGrant, User
 from learnapp.auth.phone import InvalidPhone, normalise_phone
+from learnapp.auth.signals import resident_registered
 from learnapp.core.errors import UserError
 from learnapp.core.text import clean_name, fold
 from learnapp.core.time import utcnow
@@ -158,6 +159,7 @@ def register_resident(
     user.grants.append(RoleGrant(role=Role.RESIDENT, area=area))
     db.session.add(user)
     db.session.flush()
+    resident_registered.send(user)
     return user
 
 

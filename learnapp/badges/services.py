@@ -22,6 +22,7 @@ from learnapp.attendance.services import commune_of
 from learnapp.attendance.signals import checked_in
 from learnapp.auth.models import User
 from learnapp.badges.models import Badge, SkillSignoff
+from learnapp.badges.signals import badge_issued, badge_revoked
 from learnapp.core.errors import UserError
 from learnapp.core.text import clean_name, short_name
 from learnapp.core.time import utcnow
@@ -143,6 +144,7 @@ def _issue(user: User, course_slug: str, basis: str, revision: int) -> Badge | N
             db.session.add(badge)
     except IntegrityError:  # issued by another event at the same moment
         return None
+    badge_issued.send(badge)
     return badge
 
 
@@ -180,6 +182,7 @@ def revoke(badge: Badge, *, by: User, reason: str) -> None:
     badge.revoked_reason = reason
     badge.revoked_by_id = by.id
     db.session.flush()
+    badge_revoked.send(badge)
 
 
 def reissue(badge: Badge, *, by: User) -> Badge:

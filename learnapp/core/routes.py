@@ -15,7 +15,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_date, format_datetime, format_decimal, format_time
+from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -45,6 +45,13 @@ def number_filter(value: int | float | None) -> str:
     return "" if value is None else format_decimal(value)
 
 
+@bp.app_template_filter("percent")
+def percent_filter(value: float | None) -> str:
+    """A percentage with one decimal in the reader's language (12,5% in Vietnamese); a
+    dash when there is nothing to divide by."""
+    return "—" if value is None else format_decimal(value, "#,##0.0") + "%"
+
+
 bp.add_app_template_global(qr_svg, "qr_svg")
 
 
@@ -57,6 +64,14 @@ def when_filter(value) -> str:
 @bp.app_template_filter("day")
 def day_filter(value) -> str:
     return "" if value is None else format_date(value, "full")
+
+
+@bp.app_template_filter("date")
+def date_filter(value) -> str:
+    """A date in figures: 28/11/2026 in Vietnamese."""
+    if value is None:
+        return ""
+    return format_date(value, "dd/MM/yyyy" if str(get_locale()) == "vi" else "d MMM yyyy")
 
 
 @bp.app_template_filter("clock")

@@ -24,7 +24,7 @@ from learnapp.core.time import utcnow
 from learnapp.extensions import db
 from learnapp.lessons.loader import Catalogue, Course, Lesson
 from learnapp.lessons.models import EventKind, LessonProgress, ProgressEvent, ProgressStatus
-from learnapp.lessons.signals import lesson_completed
+from learnapp.lessons.signals import learner_active, lesson_completed
 
 MAX_AGE = timedelta(days=90)  # an offline queue older than this is not trusted for time
 VISITOR_KEY = "visitor_progress"  # the session key of a visitor's progress on the device
@@ -138,6 +138,7 @@ def record_event(user: User, catalogue: Catalogue, data: dict[str, Any]) -> Outc
             db.session.add(_event(user, checked, checked.kind, checked.client_uuid))
     except IntegrityError:
         return Outcome("duplicate")  # the same event arrived at the same moment
+    learner_active.send(user, at=checked.occurred_at)
     completed = _update_summary(user, checked, now)
     if completed:
         completion_uuid = str(uuid.uuid5(uuid.UUID(checked.client_uuid), "completed"))

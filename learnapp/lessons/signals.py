@@ -9,3 +9,5 @@ from blinker import Namespace
 _signals = Namespace()
 
 lesson_completed = _signals.signal("lesson-completed")
+# ``learner_active.send(user, at=…)``: any recorded learning action, at its (device) time.
+learner_active = _signals.signal("learner-active")

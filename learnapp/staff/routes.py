@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,6 +20,7 @@ from learnapp.areas.models import Area, AreaKind, Team
 from learnapp.auth import services as accounts
 from learnapp.auth.access import managers_required, require_area_in_scope, staff_required
 from learnapp.auth.models import Role, User
+from learnapp.core import audit
 from learnapp.core.errors import UserError
 from learnapp.core.forms import parse_int
 from learnapp.core.htmx import render_page
@@ -151,6 +161,49 @@ def add_child(area_id: int):
     return redirect(url_for("staff.area", area_id=area.id))
 
 
+@bp.get("/areas/<int:area_id>/targets.csv")
+@managers_required
+def targets_template(area_id: int):
+    """The subtree's targets as a spreadsheet, to fill in and upload back."""
+    area = require_area_in_scope(db.session.get(Area, area_id))
+    response = current_app.response_class(areas.targets_csv(area), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="muc-tieu-{area.code}.csv"'
+    return response
+
+
+@bp.post("/areas/<int:area_id>/targets")
+@managers_required
+def import_targets(area_id: int):
+    """Targets from a CSV file (MAX_CONTENT_LENGTH, 1 MB, is ~20,000 rows: a province)."""
+    area = require_area_in_scope(db.session.get(Area, area_id))
+    upload = request.files.get("file")
+    data = upload.read() if upload else b""
+    if not data.strip():
+        return _area_with_errors(area, {"file": _("Choose a CSV file to upload.")}, "targets")
+    try:
+        result = areas.import_targets(data, area)
+    except UserError as error:
+        db.session.rollback()
+        return _area_with_errors(area, {"file": str(error.message)}, "targets")
+    audit.record(
+        current_user,
+        "targets.import",
+        area.code,
+        updated=result.updated,
+        unchanged=result.unchanged,
+    )
+    db.session.commit()
+    flash(
+        _(
+            "Targets saved: %(updated)d changed, %(unchanged)d unchanged.",
+            updated=result.updated,
+            unchanged=result.unchanged,
+        ),
+        "success",
+    )
+    return redirect(url_for("staff.area", area_id=area.id))
+
+
 def _area_with_errors(area: Area, errors: dict, which: str):
     db.session.refresh(area)
     return render_template(
@@ -161,6 +214,7 @@ def _area_with_errors(area: Area, errors: dict, which: str):
         residents=services.count_residents_within(area),
         errors=errors if which == "edit" else {},
         add_errors=errors if which == "add" else {},
+        target_errors=errors if which == "targets" else {},
         form=request.form,
     ), 422
 

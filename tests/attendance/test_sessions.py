@@ -87,6 +87,28 @@ def test_edit_and_cancel(client, login, trainer, make_session):
     assert "đã bị hủy" in page_text(client.get(f"/sessions/{found.id}"))
 
 
+def test_edit_keeping_a_course_and_adding_one(client, login, trainer, make_session):
+    found = make_session()
+    kept = found.course_slugs[0]
+    login(trainer)
+    response = client.post(
+        f"/sessions/{found.id}/edit",
+        data={
+            "title": "Buổi học đổi tên",
+            "place": found.place,
+            "starts_at": "2026-12-06T08:00",
+            "ends_at": "10:00",
+            "courses": sorted({kept, "an-toan-mang"}),
+            "commune": str(found.area.parent_id),
+            "area_id": str(found.area_id),
+        },
+    )
+    assert response.status_code == 302
+    _db.session.refresh(found)
+    assert found.title == "Buổi học đổi tên"
+    assert found.course_slugs == sorted({kept, "an-toan-mang"})
+
+
 SESSION_PAGES = ["", "/qr", "/scan", "/desk", "/edit", "/attendance.csv", "/sheet", "/roster"]
 
 

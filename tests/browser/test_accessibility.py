@@ -87,6 +87,8 @@ def test_signed_in_pages(axe_page, make_user, places):
                 "/staff/teams/",
                 "/staff/accounts/",
                 "/staff/accounts/new",
+                "/dashboard/08494",
+                "/dashboard/08494/report?period=week",
             ],
         ),
     ]:

@@ -1,0 +1,56 @@
+"""The audit log: who did what to personal data, and every export of figures."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from learnapp.core.database import end_read, writing
+from learnapp.core.time import utcnow
+from learnapp.extensions import db
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    actor_label: Mapped[str] = mapped_column(String(120))  # kept if the account goes
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    target: Mapped[str] = mapped_column(String(200))
+    details: Mapped[str] = mapped_column(Text, default="{}")
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        return json.loads(self.details or "{}")
+
+
+def record(actor, action: str, target: str, **details: Any) -> AuditEntry:
+    """Add an entry for ``actor`` (a user, or any object with a ``label``; None: the system)."""
+    entry = AuditEntry(
+        actor_id=getattr(actor, "id", None) if getattr(actor, "is_authenticated", False) else None,
+        actor_label=(getattr(actor, "label", None) or getattr(actor, "name", None) or "system"),
+        action=action,
+        target=target[:200],
+        details=json.dumps(details, ensure_ascii=False, default=str),
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def record_after_read(actor, action: str, target: str, **details: Any) -> None:
+    """Record and commit at the end of a page that only read (an export, a report): the
+    reads' transaction ends first, and the entry is written in a short one of its own, so
+    that on SQLite a page view never tries to turn a stale read into a write."""
+    end_read()
+    with writing():
+        record(actor, action, target, **details)
+        db.session.commit()

@@ -1,0 +1,283 @@
+"""Coverage figures for an area and its children, read from the summary tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+
+from learnapp.areas.models import Area, AreaAncestor
+from learnapp.attendance.models import TrainingSession
+from learnapp.core.time import local_to_utc, utc_to_local, utcnow
+from learnapp.dashboard.models import ALL_COURSES, AreaActive, AreaDaily
+from learnapp.extensions import db
+from learnapp.lessons.loader import get_catalogue
+
+EPOCH = date(2025, 1, 1)  # the campaign's first day: nothing is older
+ACTIVE_DAYS = 30
+
+
+@dataclass
+class Period:
+    start: date
+    end: date
+    course: str = ALL_COURSES  # "" for every course
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+@dataclass
+class Figures:
+    area: Area
+    target: int = 0
+    registered: int = 0
+    active: int = 0
+    sessions: int = 0
+    check_ins: int = 0
+    lessons_completed: int = 0
+    badges: int = 0
+    covered: int = 0  # residents with at least one badge (of the course, if one is chosen)
+    trainers_active: int | None = None
+    badges_by_course: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def registered_pct(self) -> float | None:
+        return 100 * self.registered / self.target if self.target else None
+
+    @property
+    def coverage_pct(self) -> float | None:
+        return 100 * self.covered / self.target if self.target else None
+
+    def as_dict(self) -> dict:
+        return {
+            "code": self.area.code,
+            "name": self.area.name,
+            "kind": self.area.kind,
+            "target_population": self.target,
+            "registered": self.registered,
+            "registered_pct": _round(self.registered_pct),
+            "active_30_days": self.active,
+            "sessions_held": self.sessions,
+            "attendances": self.check_ins,
+            "lessons_completed": self.lessons_completed,
+            "badges": self.badges,
+            "residents_with_badge": self.covered,
+            "coverage_pct": _round(self.coverage_pct),
+            **(
+                {"trainers_active": self.trainers_active}
+                if self.trainers_active is not None
+                else {}
+            ),
+            **({"badges_by_course": self.badges_by_course} if self.badges_by_course else {}),
+        }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def figures(areas: list[Area], period: Period, today: date) -> dict[int, Figures]:
+    """Figures for each area, in four indexed queries over the summary tables."""
+    result = {a.id: Figures(a, target=a.target_total) for a in areas}
+    ids = list(result)
+    if not ids:
+        return result
+    in_range = (
+        select(
+            AreaDaily.area_id,
+            func.sum(AreaDaily.sessions),
+            func.sum(AreaDaily.check_ins),
+            func.sum(AreaDaily.lessons_completed),
+            func.sum(AreaDaily.badges),
+        )
+        .where(
+            AreaDaily.area_id.in_(ids),
+            AreaDaily.course_slug == period.course,
+            AreaDaily.day.between(period.start, period.end),
+        )
+        .group_by(AreaDaily.area_id)
+    )
+    for area_id, sessions, check_ins, lessons, badges in db.session.execute(in_range):
+        item = result[area_id]
+        item.sessions, item.check_ins = int(sessions or 0), int(check_ins or 0)
+        item.lessons_completed, item.badges = int(lessons or 0), int(badges or 0)
+    # Registered and covered: everyone up to the end of the period.
+    if period.course == ALL_COURSES:
+        so_far = (
+            select(
+                AreaDaily.area_id, func.sum(AreaDaily.registered), func.sum(AreaDaily.badge_holders)
+            )
+            .where(
+                AreaDaily.area_id.in_(ids),
+                AreaDaily.day <= period.end,
+                AreaDaily.course_slug == ALL_COURSES,
+            )
+            .group_by(AreaDaily.area_id)
+        )
+        for area_id, registered, covered in db.session.execute(so_far):
+            result[area_id].registered, result[area_id].covered = (
+                int(registered or 0),
+                int(covered or 0),
+            )
+    else:
+        registered = (
+            select(AreaDaily.area_id, func.sum(AreaDaily.registered))
+            .where(
+                AreaDaily.area_id.in_(ids),
+                AreaDaily.day <= period.end,
+                AreaDaily.course_slug == ALL_COURSES,
+            )
+            .group_by(AreaDaily.area_id)
+        )
+        for area_id, count in db.session.execute(registered):
+            result[area_id].registered = int(count or 0)
+        covered = (
+            select(AreaDaily.area_id, func.sum(AreaDaily.badges))
+            .where(
+                AreaDaily.area_id.in_(ids),
+                AreaDaily.day <= period.end,
+                AreaDaily.course_slug == period.course,
+            )
+            .group_by(AreaDaily.area_id)
+        )
+        for area_id, count in db.session.execute(covered):
+            result[area_id].covered = int(count or 0)
+    active = (
+        select(AreaActive.area_id, func.sum(AreaActive.residents))
+        .where(AreaActive.area_id.in_(ids), AreaActive.day > today - timedelta(days=ACTIVE_DAYS))
+        .group_by(AreaActive.area_id)
+    )
+    for area_id, count in db.session.execute(active):
+        result[area_id].active = int(count or 0)
+    return result
+
+
+def badges_by_course(area: Area, period: Period) -> dict[str, int]:
+    rows = db.session.execute(
+        select(AreaDaily.course_slug, func.sum(AreaDaily.badges))
+        .where(
+            AreaDaily.area_id == area.id,
+            AreaDaily.course_slug != ALL_COURSES,
+            AreaDaily.day.between(period.start, period.end),
+        )
+        .group_by(AreaDaily.course_slug)
+    )
+    return {slug: int(n or 0) for slug, n in rows}
+
+
+def trainers_active(area: Area, period: Period) -> int:
+    """Trainers who ran at least one session in the area in the period (a distinct count
+    over the area's sessions: shown for communes and residential areas)."""
+    start = local_to_utc(datetime.combine(period.start, time.min))
+    end = local_to_utc(datetime.combine(period.end + timedelta(days=1), time.min))
+    return (
+        db.session.scalar(
+            select(func.count(func.distinct(TrainingSession.created_by_id)))
+            .join(AreaAncestor, AreaAncestor.area_id == TrainingSession.area_id)
+            .where(
+                AreaAncestor.ancestor_id == area.id,
+                TrainingSession.cancelled_at.is_(None),
+                TrainingSession.starts_at >= start,
+                TrainingSession.starts_at < end,
+            )
+        )
+        or 0
+    )
+
+
+@dataclass
+class Week:
+    start: date
+    lessons_completed: int = 0
+    check_ins: int = 0
+    badges: int = 0
+
+
+def weekly_trend(area: Area, course: str, today: date, weeks: int = 12) -> list[Week]:
+    """The last ``weeks`` weeks (Monday to Sunday), oldest first."""
+    monday = today - timedelta(days=today.weekday())
+    first = monday - timedelta(weeks=weeks - 1)
+    result = [Week(first + timedelta(weeks=i)) for i in range(weeks)]
+    rows = db.session.execute(
+        select(
+            AreaDaily.day, AreaDaily.lessons_completed, AreaDaily.check_ins, AreaDaily.badges
+        ).where(
+            AreaDaily.area_id == area.id,
+            AreaDaily.course_slug == course,
+            AreaDaily.day >= first,
+            AreaDaily.day <= today,
+        )
+    )
+    for day, lessons, check_ins, badges in rows:
+        week = result[(_as_date(day) - first).days // 7]
+        week.lessons_completed += lessons
+        week.check_ins += check_ins
+        week.badges += badges
+    return result
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def children_of(area: Area) -> list[Area]:
+    return list(
+        db.session.scalars(select(Area).where(Area.parent_id == area.id).order_by(Area.name))
+    )
+
+
+def naive_figures(area: Area, period: Period) -> dict[str, int]:
+    """The same headline figures straight from the records (GROUP BY over raw events):
+    what the summary tables save; used by the benchmark for comparison only."""
+    from learnapp.auth.models import Role, RoleGrant, User
+    from learnapp.badges.models import Badge
+    from learnapp.lessons.models import LessonProgress, ProgressStatus
+
+    residents = select(RoleGrant.user_id).where(RoleGrant.role == Role.RESIDENT)
+    in_area = (
+        select(User.id)
+        .join(AreaAncestor, AreaAncestor.area_id == User.home_area_id)
+        .where(AreaAncestor.ancestor_id == area.id, User.id.in_(residents))
+    )
+    registered = db.session.scalar(select(func.count()).select_from(in_area.subquery()))
+    lessons = db.session.scalar(
+        select(func.count())
+        .select_from(LessonProgress)
+        .where(
+            LessonProgress.user_id.in_(in_area), LessonProgress.status == ProgressStatus.COMPLETED
+        )
+    )
+    covered = db.session.scalar(
+        select(func.count(func.distinct(Badge.user_id))).where(
+            Badge.user_id.in_(in_area), Badge.revoked_at.is_(None)
+        )
+    )
+    return {"registered": registered, "lessons_completed": lessons, "covered": covered}
+
+
+def today() -> date:
+    return utc_to_local(utcnow()).date()
+
+
+def period_from(args) -> Period:
+    """The filters: course, and a date range (from the campaign's start to today)."""
+    catalogue = get_catalogue()
+    course = args.get("course", "")
+    if catalogue.course(course) is None:
+        course = ALL_COURSES
+    end, start = today(), EPOCH
+    for name in ("from", "to"):
+        try:
+            value = date.fromisoformat(args.get(name, ""))
+        except ValueError:
+            continue
+        if name == "from":
+            start = max(value, EPOCH)
+        else:
+            end = min(value, today())
+    if start > end:
+        start = end
+    return Period(start=start, end=end, course=course)
