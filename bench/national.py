@@ -354,6 +354,14 @@ class Writer:
             self.flush(table)
 
     def flush(self, table: str) -> None:
+        """Write ``table``'s rows, after those of the tables before it (their parents)."""
+        for other in TABLES:
+            if other == table:
+                break
+            self._write(other)
+        self._write(table)
+
+    def _write(self, table: str) -> None:
         rows, self.buffers[table] = self.buffers[table], []
         if not rows:
             return

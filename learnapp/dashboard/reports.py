@@ -232,30 +232,45 @@ def children_of(area: Area) -> list[Area]:
 def naive_figures(area: Area, period: Period) -> dict[str, int]:
     """The same headline figures straight from the records (GROUP BY over raw events):
     what the summary tables save; used by the benchmark for comparison only."""
+    from learnapp.attendance.models import CheckIn
     from learnapp.auth.models import Role, RoleGrant, User
     from learnapp.badges.models import Badge
     from learnapp.lessons.models import LessonProgress, ProgressStatus
 
-    residents = select(RoleGrant.user_id).where(RoleGrant.role == Role.RESIDENT)
-    in_area = (
-        select(User.id)
-        .join(AreaAncestor, AreaAncestor.area_id == User.home_area_id)
-        .where(AreaAncestor.ancestor_id == area.id, User.id.in_(residents))
+    resident = (
+        select(RoleGrant.id)
+        .where(RoleGrant.user_id == User.id, RoleGrant.role == Role.RESIDENT)
+        .exists()
     )
-    registered = db.session.scalar(select(func.count()).select_from(in_area.subquery()))
+    in_area = (
+        select(User)
+        .join(AreaAncestor, AreaAncestor.area_id == User.home_area_id)
+        .where(AreaAncestor.ancestor_id == area.id, resident)
+    )
+    registered = db.session.scalar(in_area.with_only_columns(func.count()))
     lessons = db.session.scalar(
-        select(func.count())
-        .select_from(LessonProgress)
-        .where(
-            LessonProgress.user_id.in_(in_area), LessonProgress.status == ProgressStatus.COMPLETED
-        )
+        in_area.with_only_columns(func.count())
+        .join(LessonProgress, LessonProgress.user_id == User.id)
+        .where(LessonProgress.status == ProgressStatus.COMPLETED)
     )
     covered = db.session.scalar(
-        select(func.count(func.distinct(Badge.user_id))).where(
-            Badge.user_id.in_(in_area), Badge.revoked_at.is_(None)
-        )
+        in_area.with_only_columns(func.count(func.distinct(Badge.user_id)))
+        .join(Badge, Badge.user_id == User.id)
+        .where(Badge.revoked_at.is_(None))
     )
-    return {"registered": registered, "lessons_completed": lessons, "covered": covered}
+    check_ins = db.session.scalar(
+        select(func.count())
+        .select_from(CheckIn)
+        .join(TrainingSession, TrainingSession.id == CheckIn.session_id)
+        .join(AreaAncestor, AreaAncestor.area_id == TrainingSession.area_id)
+        .where(AreaAncestor.ancestor_id == area.id)
+    )
+    return {
+        "registered": registered,
+        "lessons_completed": lessons,
+        "covered": covered,
+        "check_ins": check_ins,
+    }
 
 
 def today() -> date:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from flask import (
@@ -76,6 +78,7 @@ def _context(area: Area, period: reports.Period, sort: str) -> dict:
     if local_level:
         own.trainers_active = reports.trainers_active(area, period)
     weeks = reports.weekly_trend(area, period.course, reports.today())
+    activity = attendance.activity(area, *_utc_bounds(period)) if local_level else None
     return {
         "area": area,
         "own": own,
@@ -99,7 +102,8 @@ def _context(area: Area, period: reports.Period, sort: str) -> dict:
             [(courses[s], by_course.get(s, 0)) for s in courses], _("Badges per course")
         ),
         "by_course_rows": [(courses[s], by_course.get(s, 0)) for s in courses],
-        "teams": attendance.activity(area, *_utc_bounds(period))[1] if local_level else None,
+        "teams": activity[1] if activity else None,
+        "trainers": activity[0] if activity else None,
         "query": {
             k: v
             for k, v in {
@@ -140,94 +144,135 @@ def area(code: str):
 
 # --- Exports ---------------------------------------------------------------------------------
 
-HEADERS = [
-    ("code", "Code"),
-    ("name", "Area"),
-    ("target_population", "Target population"),
-    ("registered", "Registered residents"),
-    ("registered_pct", "Registered, share of target (percent)"),
-    ("active_30_days", "Active in the last 30 days"),
-    ("sessions_held", "Sessions held"),
-    ("attendances", "Attendances"),
-    ("lessons_completed", "Lessons completed"),
-    ("badges", "Badges"),
-    ("residents_with_badge", "Residents with a badge"),
-    ("coverage_pct", "Coverage (percent)"),
-]
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    header: list[str]
+    rows: list[list]
 
 
-def _table(found: Area, period: reports.Period) -> tuple[list[str], list[list]]:
-    labels = {
-        "Code": _("Code"),
-        "Area": _("Area"),
-        "Target population": _("Target population"),
-        "Registered residents": _("Registered residents"),
-        "Registered, share of target (percent)": _("Registered, share of target (percent)"),
-        "Active in the last 30 days": _("Active in the last 30 days"),
-        "Sessions held": _("Sessions held"),
-        "Attendances": _("Attendances"),
-        "Lessons completed": _("Lessons completed"),
-        "Badges": _("Badges"),
-        "Residents with a badge": _("Residents with a badge"),
-        "Coverage (percent)": _("Coverage (percent)"),
-    }
+def _area_table(found: Area, period: reports.Period) -> Table:
+    columns = [
+        ("code", _("Code")),
+        ("name", _("Area")),
+        ("target_population", _("Target population")),
+        ("registered", _("Registered residents")),
+        ("registered_pct", _("Registered, share of target (percent)")),
+        ("active_30_days", _("Active in the last 30 days")),
+        ("sessions_held", _("Sessions held")),
+        ("attendances", _("Attendances")),
+        ("lessons_completed", _("Lessons completed")),
+        ("badges", _("Badges")),
+        ("residents_with_badge", _("Residents with a badge")),
+        ("coverage_pct", _("Coverage (percent)")),
+    ]
     kids = reports.children_of(found)
     numbers = reports.figures([found, *kids], period, reports.today())
-    header = [labels[label] for _key, label in HEADERS]
-    rows = [[numbers[a.id].as_dict()[key] for key, _label in HEADERS] for a in [found, *kids]]
-    return header, rows
+    rows = [[numbers[a.id].as_dict()[key] for key, _label in columns] for a in [found, *kids]]
+    return Table("areas", _("Areas"), [label for _key, label in columns], rows)
 
 
-def _filename(found: Area, period: reports.Period, extension: str) -> str:
+def _tables(found: Area, period: reports.Period) -> list[Table]:
+    """Every table of the dashboard page, as exported."""
+    context = _context(found, period, "name")
+    tables = [
+        _area_table(found, period),
+        Table(
+            "weeks",
+            _("Weekly trend"),
+            [_("Week of"), _("Lessons completed"), _("Attendances"), _("Badges")],
+            [[w.start, w.lessons_completed, w.check_ins, w.badges] for w in context["weeks"]],
+        ),
+        Table(
+            "courses",
+            _("Badges per course"),
+            [_("Course"), _("Badges")],
+            [list(row) for row in context["by_course_rows"]],
+        ),
+    ]
+    if context["teams"] is not None:
+        header = [_("Name"), _("Area"), _("Sessions held"), _("People checked in")]
+        tables.append(
+            Table(
+                "teams",
+                _("Teams"),
+                [*header, _("Trainers active")],
+                [[t.name, t.area, t.sessions, t.people, t.trainers] for t in context["teams"]],
+            )
+        )
+        tables.append(
+            Table(
+                "trainers",
+                _("Trainers"),
+                header,
+                [[t.name, t.area, t.sessions, t.people] for t in context["trainers"]],
+            )
+        )
+    return tables
+
+
+def _filename(found: Area, period: reports.Period, table: str, extension: str) -> str:
     course = f"-{period.course}" if period.course else ""
-    return f"do-phu-{found.code}{course}-{period.start}-{period.end}.{extension}"
+    part = "" if table == "areas" else f"-{table}"
+    return f"do-phu-{found.code}{part}{course}-{period.start}-{period.end}.{extension}"
+
+
+def _attachment(response, filename: str):
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @bp.get("/<code>/export.csv")
 @managers_required
 def export_csv(code: str):
+    """One table of the page (``?table=areas|weeks|courses|teams|trainers``) as CSV with a
+    byte-order mark, so that Excel reads the Vietnamese right."""
     found = area_in_scope(code)
     period = reports.period_from(request.args)
-    header, rows = _table(found, period)
+    tables = {t.key: t for t in _tables(found, period)}
+    table = tables.get(request.args.get("table", ""), tables["areas"])
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow(table.header)
+    writer.writerows(table.rows)
     audit.record_after_read(
         current_user,
         "export.csv",
         found.code,
+        table=table.key,
         course=period.course,
         start=period.start,
         end=period.end,
-        rows=len(rows),
+        rows=len(table.rows),
     )
     response = current_app.response_class("\ufeff" + buffer.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{_filename(found, period, "csv")}"'
-    )
-    return response
+    return _attachment(response, _filename(found, period, table.key, "csv"))
 
 
 @bp.get("/<code>/export.xlsx")
 @managers_required
 def export_xlsx(code: str):
+    """Every table of the page, one sheet each."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     found = area_in_scope(code)
     period = reports.period_from(request.args)
-    header, rows = _table(found, period)
+    tables = _tables(found, period)
     book = Workbook()
-    sheet = book.active
-    sheet.title = found.code[:31]
-    sheet.append([f"{found.name} · {period.start:%d/%m/%Y}–{period.end:%d/%m/%Y}"])
-    sheet.append(header)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
-    sheet.column_dimensions["B"].width = 28
+    book.remove(book.active)
+    for table in tables:
+        sheet = book.create_sheet(re.sub(r"[\\/?*\[\]:]", " ", table.title)[:31])
+        sheet.append([f"{found.name} · {period.start:%d/%m/%Y}–{period.end:%d/%m/%Y}"])
+        sheet.append(table.header)
+        for cell in sheet[2]:
+            cell.font = Font(bold=True)
+        for row in table.rows:
+            sheet.append(row)
+        sheet.column_dimensions["A"].width = 14
+        sheet.column_dimensions["B"].width = 28
     buffer = io.BytesIO()
     book.save(buffer)
     audit.record_after_read(
@@ -237,16 +282,13 @@ def export_xlsx(code: str):
         course=period.course,
         start=period.start,
         end=period.end,
-        rows=len(rows),
+        rows=sum(len(t.rows) for t in tables),
     )
     response = current_app.response_class(
         buffer.getvalue(),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{_filename(found, period, "xlsx")}"'
-    )
-    return response
+    return _attachment(response, _filename(found, period, "areas", "xlsx"))
 
 
 @bp.get("/<code>/report")

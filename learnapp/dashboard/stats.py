@@ -9,10 +9,11 @@ happened in the app's time zone.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, insert, literal, select, text, union_all
+from sqlalchemy import delete, func, insert, literal, literal_column, select, text, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -155,20 +156,21 @@ def _on_session_changed(
         and after is not None
         and (before.area_id, before.course_slugs) != (after.area_id, after.course_slugs)
     ):
-        for (moment,) in db.session.execute(
-            select(CheckIn.checked_in_at).where(CheckIn.session_id == session.id)
-        ):
+        days = Counter(
+            local_day(moment)
+            for moment in db.session.scalars(
+                select(CheckIn.checked_in_at).where(CheckIn.session_id == session.id)
+            )
+        )
+        for day, count in sorted(days.items()):
             bump(
                 _ancestors(before.area_id),
-                local_day(moment),
+                day,
                 [ALL_COURSES, *before.course_slugs],
-                check_ins=-1,
+                check_ins=-count,
             )
             bump(
-                _ancestors(after.area_id),
-                local_day(moment),
-                [ALL_COURSES, *after.course_slugs],
-                check_ins=1,
+                _ancestors(after.area_id), day, [ALL_COURSES, *after.course_slugs], check_ins=count
             )
 
 
@@ -243,13 +245,31 @@ def _local_date(column):
     return func.date(column, f"{hours:+d} hours")
 
 
-def _residents():
-    """Ids of residents counted in reports."""
-    return select(RoleGrant.user_id).where(RoleGrant.role == Role.RESIDENT)
+def _is_resident(user_id_column):
+    """Residents counted in reports (a correlated EXISTS: one index probe per person)."""
+    return (
+        select(RoleGrant.id)
+        .where(RoleGrant.user_id == user_id_column, RoleGrant.role == Role.RESIDENT)
+        .exists()
+    )
+
+
+def _leaf(counter: str, area, day, course):
+    """The columns of one part of the rebuild: a count in ``counter``, zero elsewhere."""
+    return [
+        area.label("area_id"),
+        day.label("day"),
+        course.label("course_slug"),
+        *((func.count() if c == counter else literal_column("0")).label(c) for c in COUNTERS),
+    ]
 
 
 def rebuild() -> dict[str, int]:
     """Recompute every summary table from the records; returns the rows written.
+
+    Each part counts per *leaf* area (where a person lives, where a session is held), day
+    and course; one INSERT … SELECT then rolls the parts up through ``area_ancestors``.
+    Nothing passes through Python, so a national rebuild is a few GROUP BYs.
 
     Safe while the app runs: on PostgreSQL the summary tables are locked against writers
     (not readers) first, so an event either committed before (and is read here) or adds
@@ -261,115 +281,65 @@ def rebuild() -> dict[str, int]:
     db.session.execute(delete(AreaDaily))
     db.session.execute(delete(AreaActive))
     db.session.execute(delete(LastActive))
-    resident = User.id.in_(_residents())
-    home = AreaAncestor.area_id == User.home_area_id
+    every = literal(ALL_COURSES)
+    parts = []
 
-    def leaf_counts(counter: str, selects: list):
-        """INSERT the union of (area, day, course, n) selects, rolled up and summed."""
-        union = union_all(*selects).subquery()
-        rolled = select(
-            union.c.area_id, union.c.day, union.c.course_slug, func.sum(union.c.n).label(counter)
-        ).group_by(union.c.area_id, union.c.day, union.c.course_slug)
-        return rolled
-
-    parts: dict[str, list] = {c: [] for c in COUNTERS}
-    day_users = _local_date(User.created_at)
-    parts["registered"].append(
-        select(
-            AreaAncestor.ancestor_id.label("area_id"),
-            day_users.label("day"),
-            literal(ALL_COURSES).label("course_slug"),
-            func.count().label("n"),
-        )
-        .select_from(User)
-        .join(AreaAncestor, home)
-        .where(resident)
-        .group_by(AreaAncestor.ancestor_id, day_users)
+    day = _local_date(User.created_at)
+    parts.append(
+        select(*_leaf("registered", User.home_area_id, day, every))
+        .where(User.home_area_id.is_not(None), _is_resident(User.id))
+        .group_by(User.home_area_id, day)
     )
-    day_done = _local_date(LessonProgress.completed_at)
-    for course in (literal(ALL_COURSES), LessonProgress.course_slug):
-        parts["lessons_completed"].append(
-            select(
-                AreaAncestor.ancestor_id.label("area_id"),
-                day_done.label("day"),
-                course.label("course_slug"),
-                func.count().label("n"),
-            )
+    day = _local_date(LessonProgress.completed_at)
+    for course in (every, LessonProgress.course_slug):
+        parts.append(
+            select(*_leaf("lessons_completed", User.home_area_id, day, course))
             .select_from(LessonProgress)
             .join(User, User.id == LessonProgress.user_id)
-            .join(AreaAncestor, home)
-            .where(resident, LessonProgress.status == ProgressStatus.COMPLETED)
-            .group_by(AreaAncestor.ancestor_id, day_done, course)
-        )
-    at_session = AreaAncestor.area_id == TrainingSession.area_id
-    day_in = _local_date(CheckIn.checked_in_at)
-    parts["check_ins"].append(
-        select(
-            AreaAncestor.ancestor_id.label("area_id"),
-            day_in.label("day"),
-            literal(ALL_COURSES).label("course_slug"),
-            func.count().label("n"),
-        )
-        .select_from(CheckIn)
-        .join(TrainingSession, TrainingSession.id == CheckIn.session_id)
-        .join(AreaAncestor, at_session)
-        .group_by(AreaAncestor.ancestor_id, day_in)
-    )
-    parts["check_ins"].append(
-        select(
-            AreaAncestor.ancestor_id.label("area_id"),
-            day_in.label("day"),
-            SessionCourse.course_slug.label("course_slug"),
-            func.count().label("n"),
-        )
-        .select_from(CheckIn)
-        .join(TrainingSession, TrainingSession.id == CheckIn.session_id)
-        .join(SessionCourse, SessionCourse.session_id == TrainingSession.id)
-        .join(AreaAncestor, at_session)
-        .group_by(AreaAncestor.ancestor_id, day_in, SessionCourse.course_slug)
-    )
-    day_held = _local_date(TrainingSession.starts_at)
-    held = TrainingSession.cancelled_at.is_(None)
-    parts["sessions"].append(
-        select(
-            AreaAncestor.ancestor_id.label("area_id"),
-            day_held.label("day"),
-            literal(ALL_COURSES).label("course_slug"),
-            func.count().label("n"),
-        )
-        .select_from(TrainingSession)
-        .join(AreaAncestor, at_session)
-        .where(held)
-        .group_by(AreaAncestor.ancestor_id, day_held)
-    )
-    parts["sessions"].append(
-        select(
-            AreaAncestor.ancestor_id.label("area_id"),
-            day_held.label("day"),
-            SessionCourse.course_slug.label("course_slug"),
-            func.count().label("n"),
-        )
-        .select_from(TrainingSession)
-        .join(SessionCourse, SessionCourse.session_id == TrainingSession.id)
-        .join(AreaAncestor, at_session)
-        .where(held)
-        .group_by(AreaAncestor.ancestor_id, day_held, SessionCourse.course_slug)
-    )
-    day_badge = _local_date(Badge.issued_at)
-    valid = Badge.revoked_at.is_(None)
-    for course in (literal(ALL_COURSES), Badge.course_slug):
-        parts["badges"].append(
-            select(
-                AreaAncestor.ancestor_id.label("area_id"),
-                day_badge.label("day"),
-                course.label("course_slug"),
-                func.count().label("n"),
+            .where(
+                LessonProgress.status == ProgressStatus.COMPLETED,
+                User.home_area_id.is_not(None),
+                _is_resident(User.id),
             )
+            .group_by(User.home_area_id, day, course)
+        )
+    day = _local_date(CheckIn.checked_in_at)
+    parts.append(
+        select(*_leaf("check_ins", TrainingSession.area_id, day, every))
+        .select_from(CheckIn)
+        .join(TrainingSession, TrainingSession.id == CheckIn.session_id)
+        .group_by(TrainingSession.area_id, day)
+    )
+    parts.append(
+        select(*_leaf("check_ins", TrainingSession.area_id, day, SessionCourse.course_slug))
+        .select_from(CheckIn)
+        .join(TrainingSession, TrainingSession.id == CheckIn.session_id)
+        .join(SessionCourse, SessionCourse.session_id == TrainingSession.id)
+        .group_by(TrainingSession.area_id, day, SessionCourse.course_slug)
+    )
+    day = _local_date(TrainingSession.starts_at)
+    held = TrainingSession.cancelled_at.is_(None)
+    parts.append(
+        select(*_leaf("sessions", TrainingSession.area_id, day, every))
+        .where(held)
+        .group_by(TrainingSession.area_id, day)
+    )
+    parts.append(
+        select(*_leaf("sessions", TrainingSession.area_id, day, SessionCourse.course_slug))
+        .select_from(TrainingSession)
+        .join(SessionCourse, SessionCourse.session_id == TrainingSession.id)
+        .where(held)
+        .group_by(TrainingSession.area_id, day, SessionCourse.course_slug)
+    )
+    day = _local_date(Badge.issued_at)
+    valid = Badge.revoked_at.is_(None)
+    for course in (every, Badge.course_slug):
+        parts.append(
+            select(*_leaf("badges", User.home_area_id, day, course))
             .select_from(Badge)
             .join(User, User.id == Badge.user_id)
-            .join(AreaAncestor, home)
-            .where(valid)
-            .group_by(AreaAncestor.ancestor_id, day_badge, course)
+            .where(valid, User.home_area_id.is_not(None))
+            .group_by(User.home_area_id, day, course)
         )
     first = (
         select(Badge.user_id, func.min(Badge.issued_at).label("first"))
@@ -377,37 +347,31 @@ def rebuild() -> dict[str, int]:
         .group_by(Badge.user_id)
         .subquery()
     )
-    day_first = _local_date(first.c.first)
-    parts["badge_holders"].append(
-        select(
-            AreaAncestor.ancestor_id.label("area_id"),
-            day_first.label("day"),
-            literal(ALL_COURSES).label("course_slug"),
-            func.count().label("n"),
-        )
+    day = _local_date(first.c.first)
+    parts.append(
+        select(*_leaf("badge_holders", User.home_area_id, day, every))
         .select_from(first)
         .join(User, User.id == first.c.user_id)
-        .join(AreaAncestor, home)
-        .group_by(AreaAncestor.ancestor_id, day_first)
+        .where(User.home_area_id.is_not(None))
+        .group_by(User.home_area_id, day)
     )
-
-    written = {}
-    for counter, selects in parts.items():
-        rows = [dict(r._mapping) for r in db.session.execute(leaf_counts(counter, selects))]
-        for row in rows:
-            row["day"] = _as_date(row["day"])
-        written[counter] = len(rows)
-        for chunk in range(0, len(rows), 2000):
-            batch = [
-                {
-                    "area_id": r["area_id"],
-                    "day": r["day"],
-                    "course_slug": r["course_slug"],
-                    **{c: (int(r[counter]) if c == counter else 0) for c in COUNTERS},
-                }
-                for r in rows[chunk : chunk + 2000]
-            ]
-            _upsert(AreaDaily, ("area_id", "day", "course_slug"), batch, (counter,))
+    leaves = union_all(*parts).subquery()
+    rolled = (
+        select(
+            AreaAncestor.ancestor_id,
+            leaves.c.day,
+            leaves.c.course_slug,
+            *(func.sum(leaves.c[c]) for c in COUNTERS),
+        )
+        .select_from(leaves)
+        .join(AreaAncestor, AreaAncestor.area_id == leaves.c.area_id)
+        .group_by(AreaAncestor.ancestor_id, leaves.c.day, leaves.c.course_slug)
+    )
+    written = {
+        "area_daily": db.session.execute(
+            insert(AreaDaily).from_select(["area_id", "day", "course_slug", *COUNTERS], rolled)
+        ).rowcount
+    }
 
     # Latest activity: the later of the last learning action and the last check-in.
     activity = union_all(
@@ -423,29 +387,28 @@ def rebuild() -> dict[str, int]:
         .group_by(activity.c.user_id)
         .subquery()
     )
-    day_latest = _local_date(latest.c.at)
     counted = (
-        select(latest.c.user_id, day_latest.label("day"))
+        select(latest.c.user_id, _local_date(latest.c.at))
         .join(User, User.id == latest.c.user_id)
-        .where(User.id.in_(_residents()), User.home_area_id.is_not(None))
+        .where(User.home_area_id.is_not(None), _is_resident(User.id))
     )
-    db.session.execute(insert(LastActive).from_select(["user_id", "day"], counted))
-    actives = db.session.execute(
-        select(AreaAncestor.ancestor_id, LastActive.day, func.count())
+    written["last_active"] = db.session.execute(
+        insert(LastActive).from_select(["user_id", "day"], counted)
+    ).rowcount
+    per_leaf = (
+        select(User.home_area_id.label("area_id"), LastActive.day, func.count().label("n"))
         .join(User, User.id == LastActive.user_id)
-        .join(AreaAncestor, home)
-        .group_by(AreaAncestor.ancestor_id, LastActive.day)
-    ).all()
-    for chunk in range(0, len(actives), 2000):
-        batch = actives[chunk : chunk + 2000]
-        db.session.execute(
-            insert(AreaActive),
-            [{"area_id": a, "day": _as_date(d), "residents": n} for a, d, n in batch],
-        )
-    written["active"] = len(actives)
+        .group_by(User.home_area_id, LastActive.day)
+        .subquery()
+    )
+    active = (
+        select(AreaAncestor.ancestor_id, per_leaf.c.day, func.sum(per_leaf.c.n))
+        .select_from(per_leaf)
+        .join(AreaAncestor, AreaAncestor.area_id == per_leaf.c.area_id)
+        .group_by(AreaAncestor.ancestor_id, per_leaf.c.day)
+    )
+    written["area_active"] = db.session.execute(
+        insert(AreaActive).from_select(["area_id", "day", "residents"], active)
+    ).rowcount
     db.session.flush()
     return written
-
-
-def _as_date(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))

@@ -127,6 +127,7 @@ def test_naive_queries_agree(commune, places):
         "registered": f.registered,
         "lessons_completed": f.lessons_completed,
         "covered": f.covered,
+        "check_ins": f.check_ins,
     }
 
 

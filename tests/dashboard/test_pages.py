@@ -159,12 +159,42 @@ def test_csv_export_keeps_vietnamese_and_is_audited(client, login, official, com
     assert entry.facts["course"] == "thanh-toan" and entry.facts["rows"] == 3
 
 
+def test_every_table_exports_as_csv(client, login, official, commune):
+    login(official)
+    tables = {}
+    for table in ("weeks", "courses", "teams", "trainers"):
+        response = client.get(f"/dashboard/08494/export.csv?table={table}")
+        assert f"do-phu-08494-{table}-" in response.headers["Content-Disposition"]
+        tables[table] = list(csv.reader(io.StringIO(response.get_data(as_text=True)[1:])))
+    assert tables["weeks"][0] == ["Tuần từ", "Bài học đã hoàn thành", "Lượt điểm danh", "Huy hiệu"]
+    assert len(tables["weeks"]) == 13 and tables["weeks"][-1][1:] == ["9", "3", "2"]
+    assert ["Thanh toán không dùng tiền mặt", "1"] in tables["courses"]
+    assert tables["teams"] == [tables["teams"][0]]  # the sessions had no team
+    assert tables["trainers"][1] == ["Vũ Minh Trang", "Xã Lâm Thao", "2", "3"]
+    # An unknown table is the areas table, not an error.
+    response = client.get("/dashboard/08494/export.csv?table=nope")
+    assert response.get_data(as_text=True).startswith("\ufeffMã,Khu vực")
+
+
+def test_page_shows_trainers_activity(client, login, official, commune):
+    login(official)
+    text = page_text(client.get("/dashboard/08494"))
+    assert "Người hướng dẫn Tên Số buổi đã tổ chức Số người điểm danh Vũ Minh Trang 2 3" in text
+
+
 def test_xlsx_export_opens_in_a_spreadsheet(client, login, official, commune):
     login(official)
     response = client.get("/dashboard/08494/export.xlsx")
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.get_data()))
-    sheet = book.active
+    assert book.sheetnames == [
+        "Khu vực",
+        "Xu hướng theo tuần",
+        "Huy hiệu theo khóa học",
+        "Các tổ",
+        "Người hướng dẫn",
+    ]
+    sheet = book["Khu vực"]
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0][0].startswith("Xã Lâm Thao")
     assert values[1][1] == "Khu vực"
