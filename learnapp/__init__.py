@@ -47,6 +47,14 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
 
     login_manager.init_app(app)
+    from learnapp.auth import throttle
+
+    throttle.configure(app)
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     assets.init_app(app)
     compress.init_app(app)
     _register_blueprints(app)

@@ -38,6 +38,17 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(days=30)
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    # Shared state of several workers or machines (rate-limit counts); None: in memory.
+    REDIS_URL = os.environ.get("REDIS_URL")
+    # Failed sign-ins allowed before a wait (a PIN has 10^6 values: 5 tries a quarter of an
+    # hour make guessing one a matter of years). Per address, more: a commune hall's
+    # Wi-Fi puts many residents behind one address.
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "60 per 15 minutes")
+    REGISTER_LIMIT_PER_ADDRESS = os.environ.get("REGISTER_LIMIT_PER_ADDRESS", "60 per hour")
+    # Reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: none).
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     MAX_CONTENT_LENGTH = 1024 * 1024
 
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")

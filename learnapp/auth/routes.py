@@ -7,6 +7,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -15,10 +16,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 
 from learnapp.areas import services as areas
-from learnapp.auth import services
+from learnapp.auth import services, throttle
 from learnapp.auth.models import Role, User
 from learnapp.auth.phone import display_phone
 from learnapp.core import i18n
@@ -93,7 +95,46 @@ def _sign_in(user: User, remember: bool) -> None:
     session.permanent = not user.is_staff
 
 
+def _login_locked(limit: RequestLimit):
+    """The sign-in form again, saying how long to wait (whatever was typed)."""
+    minutes = throttle.minutes_left(limit)
+    if any(arg.startswith("account:") for arg in limit.request_args):
+        message = _(
+            "Too many wrong tries for this phone number. For your safety, wait %(n)d minutes"
+            " and try again, or ask a trainer to reset your PIN.",
+            n=minutes,
+        )
+    else:
+        message = _("Too many tries from this device. Please wait %(n)d minutes.", n=minutes)
+    response = make_response(
+        render_template(
+            "auth/login.html",
+            errors={"secret": message},
+            phone=request.form.get("phone", ""),
+            staff_mode=request.values.get("as") == "staff",
+            next=safe_next(request.values.get("next")),
+        ),
+        429,
+    )
+    response.headers["Retry-After"] = str(throttle.seconds_left(limit))
+    return response
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@throttle.limiter.limit(
+    throttle.setting("LOGIN_LIMIT_PER_ACCOUNT"),
+    key_func=throttle.account_key,
+    methods=["POST"],
+    exempt_when=throttle.no_account_named,
+    deduct_when=throttle.failed,
+    on_breach=_login_locked,
+)
+@throttle.limiter.limit(
+    throttle.setting("LOGIN_LIMIT_PER_ADDRESS"),
+    methods=["POST"],
+    deduct_when=throttle.failed,
+    on_breach=_login_locked,
+)
 def login():
     staff_mode = request.values.get("as") == "staff"
     next_url = safe_next(request.values.get("next"))
@@ -125,6 +166,11 @@ def logout():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@throttle.limiter.limit(
+    throttle.setting("REGISTER_LIMIT_PER_ADDRESS"),
+    methods=["POST"],
+    exempt_when=lambda: "refresh" in request.form,
+)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))

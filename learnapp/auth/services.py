@@ -10,6 +10,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from learnapp.areas.models import Area, AreaKind
 from learnapp.auth.models import Role, RoleGrant, User
@@ -23,6 +24,7 @@ from learnapp.extensions import db
 PIN_RE = re.compile(r"\d{6}")
 NAME_MAX = 120
 PASSWORD_MIN = 10
+PASSWORD_MAX = 128
 
 
 def hash_secret(secret: str) -> str:
@@ -62,10 +64,55 @@ def valid_pin(pin: str | None, field: str = "pin") -> str:
     return pin
 
 
-def valid_password(password: str | None, field: str = "password") -> str:
-    if len(password or "") < PASSWORD_MIN:
+# Words anyone would try first on this app's accounts, beside zxcvbn's own lists (which
+# know English passwords and names): Vietnamese favourites and the app's own names.
+GUESSED_FIRST = (
+    "hocvuso",
+    "binhdanhocvuso",
+    "hocvu",
+    "matkhau",
+    "anhyeuem",
+    "emyeuanh",
+    "vietnam",
+    "hanoi",
+    "saigon",
+    "xinchao",
+    "admin",
+    "quantri",
+    "canbo",
+)
+
+
+def valid_password(
+    password: str | None, field: str = "password", *, about: tuple[str, ...] = ()
+) -> str:
+    """At least 10 characters, at most 128, and not easy to guess: zxcvbn's score of 3 or
+    more (of 4), counting ``about`` (the person's name, phone) as already known."""
+    password = password or ""
+    if len(password) < PASSWORD_MIN:
         raise UserError(
             _l("The password must have at least %(n)d characters.", n=PASSWORD_MIN), field
+        )
+    if len(password) > PASSWORD_MAX:
+        raise UserError(
+            _l("The password can have at most %(n)d characters.", n=PASSWORD_MAX), field
+        )
+    folded = [fold(text or "") for text in about]
+    known = [
+        *GUESSED_FIRST,
+        *(part for text in folded for part in text.split()),
+        *(re.sub(r"\W+", "", text) for text in folded),  # "nguyenvanan"
+    ]
+    # Judged as typed, and squeezed (no spaces, accents or signs), whichever is weaker:
+    # "Nguyễn Văn An 0912" is the owner's name and phone, however it is spaced.
+    squeezed = re.sub(r"\W+", "", fold(password))
+    if min(zxcvbn(p[:72], user_inputs=known)["score"] for p in (password, squeezed)) < 3:
+        raise UserError(
+            _l(
+                "This password is too common or too easy to guess. Try a short sentence of"
+                " four or more words that only you would think of."
+            ),
+            field,
         )
     return password
 
@@ -187,7 +234,7 @@ def create_staff(
         one_time = generate_one_time_password()
         password = one_time
     else:
-        valid_password(password)
+        valid_password(password, about=(name, phone))
     user = User(
         name=name,
         name_folded=fold(name),
@@ -219,13 +266,38 @@ def change_secret(user: User, current: str | None, new: str, *, check_current: b
             raise UserError(_l("The current password is not right."), field)
         raise UserError(_l("The current PIN is not right."), field)
     if user.is_staff:
-        valid_password(new, "new")
+        valid_password(new, "new", about=(user.name, user.phone or ""))
     else:
         valid_pin(new, "new")
     user.secret_hash = hash_secret(new)
     user.must_change_secret = False
     user.session_version += 1
     db.session.flush()
+
+
+def reset_pin(resident: User, *, by: User) -> str:
+    """A trainer gives a resident who forgot their PIN a temporary one (returned, to be
+    told to them), which they must change at their next sign-in. Their other sessions end
+    and their failed sign-ins are forgotten; the reset is written to the audit log."""
+    from learnapp.auth import throttle
+    from learnapp.core import audit
+
+    if resident.is_staff or not resident.phone:
+        raise UserError(_l("Only a resident with a phone number signs in with a PIN."))
+    while True:
+        pin = f"{secrets.randbelow(10**6):06d}"
+        try:
+            valid_pin(pin)
+        except UserError:
+            continue
+        break
+    resident.secret_hash = hash_secret(pin)
+    resident.must_change_secret = True
+    resident.session_version += 1
+    audit.record(by, "resident.pin_reset", f"user:{resident.id}", name=resident.name)
+    db.session.flush()
+    throttle.forget_failures(resident.phone)
+    return pin
 
 
 def update_profile(user: User, *, name: str, locale: str | None, text_size: str) -> None:

@@ -162,6 +162,8 @@ def csrf_error(error: CSRFError):
 
 @bp.app_errorhandler(HTTPException)
 def http_error(error: HTTPException):
+    if error.response is not None:  # a page made for this error (e.g. sign-in locked)
+        return error.response
     if request.path.startswith("/api/"):
         return jsonify(error=error.name, status=error.code), error.code
     messages = {

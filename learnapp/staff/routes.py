@@ -7,6 +7,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -102,6 +103,39 @@ def new_resident():
     return render_template("staff/new_resident.html", form=form, errors=errors, picker=picker), (
         422 if errors else 200
     )
+
+
+def _resident_in_scope(user_id: int) -> User:
+    """A resident whose home lies in the signed-in staff member's area (404, 403)."""
+    person = db.session.get(User, user_id)
+    if person is None or person.is_staff or person.home_area is None:
+        abort(404)
+    if not current_user.may_manage(person.home_area):
+        abort(403)
+    return person
+
+
+@bp.get("/residents/<int:user_id>")
+@staff_required
+def resident(user_id: int):
+    return render_template("staff/resident.html", person=_resident_in_scope(user_id), pin=None)
+
+
+@bp.post("/residents/<int:user_id>/pin")
+@staff_required
+def reset_pin(user_id: int):
+    """A new temporary PIN for a resident who forgot theirs, shown once to the trainer."""
+    person = _resident_in_scope(user_id)
+    try:
+        pin = accounts.reset_pin(person, by=current_user)
+    except UserError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("staff.resident", user_id=person.id))
+    db.session.commit()
+    response = make_response(render_template("staff/resident.html", person=person, pin=pin))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # --- Areas --------------------------------------------------------------------------
