@@ -36,6 +36,11 @@ class Config:
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     REMEMBER_COOKIE_DURATION = timedelta(days=180)
     PERMANENT_SESSION_LIFETIME = timedelta(days=30)
+    # Staff are signed out after this long without a request (residents are not).
+    STAFF_IDLE_MINUTES = int(os.environ.get("STAFF_IDLE_MINUTES", "30"))
+    # Officials and admins must use a second factor (an authenticator app).
+    REQUIRE_2FA = _bool("REQUIRE_2FA", False)
+    TWO_FACTOR_LIMIT = os.environ.get("TWO_FACTOR_LIMIT", "5 per 15 minutes")
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 

@@ -61,6 +61,10 @@ class User(UserMixin, db.Model):
     # same registration finds them instead of creating them twice.
     client_uuid: Mapped[str | None] = mapped_column(String(36), unique=True)
     deactivated_at: Mapped[datetime | None]
+    # A second factor (staff): the TOTP secret (base32) once confirmed, and the last
+    # 30-second step used, so that a code is accepted once.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None]
 
     home_area: Mapped[Area | None] = relationship(lazy="joined")
     grants: Mapped[list[RoleGrant]] = relationship(
@@ -93,6 +97,10 @@ class User(UserMixin, db.Model):
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES
 
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_secret is not None
+
     def has_role(self, *roles: Role) -> bool:
         return any(g.role in roles for g in self.grants)
 
@@ -109,6 +117,17 @@ class User(UserMixin, db.Model):
         """True when ``area`` lies inside this person's responsibility area."""
         scope = self.responsibility_area
         return area is not None and scope is not None and area.is_within(scope)
+
+
+class RecoveryCode(db.Model):
+    """One-time codes for when the authenticator app is lost (hashes only)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    used_at: Mapped[datetime | None]
 
 
 class RoleGrant(db.Model):
