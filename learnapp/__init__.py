@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from learnapp.dashboard import bp as dashboard_bp
     from learnapp.home import bp as home_bp
     from learnapp.lessons import bp as lessons_bp
+    from learnapp.privacy import bp as privacy_bp
     from learnapp.pwa import bp as pwa_bp
     from learnapp.staff import bp as staff_bp
 
@@ -87,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
         home_bp,
         api_bp,
         pwa_bp,
+        privacy_bp,
     ):
         app.register_blueprint(blueprint)
 

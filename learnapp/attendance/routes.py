@@ -32,6 +32,7 @@ from learnapp.attendance import services, tokens
 from learnapp.attendance.models import CheckIn, Method, TrainingSession
 from learnapp.auth.access import require_area_in_scope, staff_required
 from learnapp.auth.models import User, new_card_token
+from learnapp.core import audit
 from learnapp.core.errors import UserError
 from learnapp.core.forms import parse_int
 from learnapp.core.htmx import render_page
@@ -394,6 +395,12 @@ def export_csv(session_id: int):
             ]
         )
     filename = f"diem-danh-{found.id}-{found.starts_at:%Y%m%d}.csv"
+    audit.record_after_read(
+        current_user,
+        "export.attendance_csv",
+        f"session:{found.id}",
+        rows=buffer.getvalue().count("\n") - 1,
+    )
     response = current_app.response_class("\ufeff" + buffer.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -643,6 +650,7 @@ def print_cards(area_id: int):
         if not only_without_phone or not p.phone
     ]
     cards = [(p, qr_svg(card_url(p), label=p.name)) for p in people]
+    audit.record_after_read(current_user, "print.cards", area.code, people=len(people))
     return render_template(
         "attendance/cards.html", area=area, cards=cards, only_without_phone=only_without_phone
     )

@@ -26,6 +26,7 @@ from learnapp.attendance.models import CheckIn, Method, SessionCourse, TrainingS
 from learnapp.attendance.signals import checked_in, session_changed
 from learnapp.auth import services as accounts
 from learnapp.auth.models import Role, RoleGrant, User
+from learnapp.core import audit
 from learnapp.core.errors import UserError
 from learnapp.core.events import Rejected, canonical_uuid, device_time, whole_between
 from learnapp.core.text import clean_name, short_name
@@ -314,6 +315,7 @@ def register_at_door(
         name=name, area=area, phone=phone or None, birth_year=birth_year, created_by=trainer
     )
     person.client_uuid = client_uuid
+    audit.record(trainer, "resident.create", f"user:{person.id}", session=session.id)
     db.session.flush()
     return person
 

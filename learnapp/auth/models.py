@@ -65,6 +65,8 @@ class User(UserMixin, db.Model):
     # 30-second step used, so that a code is accepted once.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_last_step: Mapped[int | None]
+    # Set when the owner deleted the account: nothing in the row names them any more.
+    erased_at: Mapped[datetime | None]
 
     home_area: Mapped[Area | None] = relationship(lazy="joined")
     grants: Mapped[list[RoleGrant]] = relationship(

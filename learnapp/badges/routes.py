@@ -61,12 +61,20 @@ def seen():
     return redirect(request.form.get("next") or url_for("badges.mine"), 303)
 
 
+def _holder_erased(badge: Badge) -> bool:
+    holder = db.session.get(User, badge.user_id)
+    return holder is None or holder.erased_at is not None
+
+
 def _badge_or_404(public_id: str) -> tuple[Badge, object]:
-    """The badge and its course; 404 for an unknown, mistyped or forged id."""
+    """The badge and its course; 404 for an unknown, mistyped or forged id, 410 when its
+    holder deleted their account (it no longer says who holds it)."""
     badge = services.by_public_id(public_id)
     course = get_catalogue().course(badge.course_slug) if badge else None
     if badge is None or course is None:
         abort(404)
+    if _holder_erased(badge):
+        abort(410)
     return badge, course
 
 
@@ -77,6 +85,8 @@ def verify(public_id: str):
     course = get_catalogue().course(badge.course_slug) if badge else None
     if badge is None or course is None:
         return render_template("badges/not_found.html"), 404
+    if _holder_erased(badge):
+        return render_template("badges/not_found.html", erased=True), 410
     if current_user.is_authenticated and current_user.id == badge.user_id and not badge.seen_at:
         services.mark_seen(current_user)
         db.session.commit()

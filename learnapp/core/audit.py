@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from learnapp.core.database import end_read, writing
@@ -44,6 +44,24 @@ def record(actor, action: str, target: str, **details: Any) -> AuditEntry:
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+PAGE_SIZE = 100
+
+
+def latest(action: str | None = None, page: int = 1) -> tuple[list[AuditEntry], bool]:
+    """A page of entries, newest first, and whether there are more."""
+    query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    if action:
+        query = query.where(AuditEntry.action == action)
+    rows = list(db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+def actions() -> list[str]:
+    return list(
+        db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action))
+    )
 
 
 def record_after_read(actor, action: str, target: str, **details: Any) -> None:

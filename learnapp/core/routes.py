@@ -174,6 +174,7 @@ def http_error(error: HTTPException):
         403: (_("Not allowed"), _("Your account cannot open this page.")),
         404: (_("Page not found"), _("This page does not exist, or it has been moved.")),
         405: (_("Not allowed"), _("This page cannot be used this way.")),
+        410: (_("No longer here"), _("This was deleted at its owner's request.")),
         413: (_("Too large"), _("What you sent is too large.")),
         429: (_("Too many tries"), _("Please wait a moment and try again.")),
     }

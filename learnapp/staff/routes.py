@@ -19,7 +19,12 @@ from flask_login import current_user
 from learnapp.areas import services as areas
 from learnapp.areas.models import Area, AreaKind, Team
 from learnapp.auth import services as accounts
-from learnapp.auth.access import managers_required, require_area_in_scope, staff_required
+from learnapp.auth.access import (
+    managers_required,
+    require_area_in_scope,
+    roles_required,
+    staff_required,
+)
 from learnapp.auth.models import Role, User
 from learnapp.core import audit
 from learnapp.core.errors import UserError
@@ -91,6 +96,7 @@ def new_resident():
             db.session.rollback()
             errors[error.field or "name"] = str(error.message)
         else:
+            audit.record(current_user, "resident.create", f"user:{user.id}")
             db.session.commit()
             flash(_("%(name)s is registered.", name=user.name), "success")
             return redirect(
@@ -136,6 +142,24 @@ def reset_pin(user_id: int):
     response = make_response(render_template("staff/resident.html", person=person, pin=pin))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/audit")
+@roles_required(Role.ADMIN)
+def audit_log():
+    """Who did what to personal data, and every export (admins only), newest first."""
+    action = request.args.get("action", "").strip()[:40]
+    raw_page = request.args.get("page", "")
+    page = min(int(raw_page), 10_000) if raw_page.isdigit() and int(raw_page) > 0 else 1
+    entries, more = audit.latest(action=action or None, page=page)
+    return render_template(
+        "staff/audit.html",
+        entries=entries,
+        actions=audit.actions(),
+        action=action,
+        page=page,
+        more=more,
+    )
 
 
 # --- Areas --------------------------------------------------------------------------
@@ -366,6 +390,9 @@ def new_account():
             db.session.rollback()
             errors[error.field or "name"] = str(error.message)
         else:
+            audit.record(
+                current_user, "staff.create", f"user:{user.id}", role=role, area=target.code
+            )
             db.session.commit()
             return render_template("staff/account_created.html", user=user, one_time=one_time)
     return render_template(
@@ -411,6 +438,7 @@ def edit_account(user_id: int):
             target = picker.area or picker.commune or picker.province or scope
             require_area_in_scope(target)
             accounts.set_roles(user, role, target)
+            audit.record(current_user, "staff.role", f"user:{user.id}", role=role, area=target.code)
         except UserError as error:
             db.session.rollback()
             errors[error.field or "role"] = str(error.message)
@@ -429,9 +457,11 @@ def set_account_active(user_id: int):
     user = _editable_account(user_id)
     if request.form.get("active") == "1":
         accounts.reactivate(user)
+        audit.record(current_user, "staff.reactivate", f"user:{user.id}")
         flash(_("%(name)s can sign in again.", name=user.name), "success")
     else:
         accounts.deactivate(user)
+        audit.record(current_user, "staff.deactivate", f"user:{user.id}")
         flash(_("%(name)s can no longer sign in.", name=user.name), "success")
     db.session.commit()
     return redirect(url_for("staff.accounts_list"))
