@@ -29,6 +29,7 @@ run: install
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check learnapp tests scripts bench migrations wsgi.py
+	$(BIN)/bandit -q -r learnapp -ll  # no medium or high findings
 
 test: install lint test-sqlite test-postgres
 

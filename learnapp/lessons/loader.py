@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 import yaml
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as defused_fromstring
 from flask import current_app
 
 from learnapp.core.assets import StoredFile
@@ -161,8 +163,9 @@ def _check_image(folder: Path, name: Any, where: str, field_name: str) -> str:
     if len(data) > IMAGE_MAX_BYTES:
         raise LessonError(where, field_name, f"images/{name} is larger than 8 KB")
     try:
-        root = ET.fromstring(data)  # noqa: S314 - our own files, checked before serving
-    except ET.ParseError:
+        # defusedxml: no entities, no external references, even in our own files.
+        root = defused_fromstring(data)
+    except (ParseError, DefusedXmlException):
         raise LessonError(where, field_name, f"images/{name} is not valid SVG") from None
     if root.tag != f"{SVG_NS}svg" or "viewBox" not in root.attrib:
         raise LessonError(where, field_name, f"images/{name} needs an <svg> with a viewBox")
