@@ -20,7 +20,6 @@ import argparse
 import http.client
 import json
 import random
-import re
 import subprocess
 import sys
 import tempfile
@@ -28,10 +27,10 @@ import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.checkin_burst import Phone
 from bench.common import (
     BIN,
     RESULTS,
@@ -498,31 +497,11 @@ def generate(url: str, scale: float, seed: int) -> dict:
 # --- Measuring -----------------------------------------------------------------------------
 
 
-class Browser:
-    """One official's browser: a connection and a signed-in session."""
+class Browser(Phone):
+    """One official's browser: a connection and a signed-in session (as in the burst)."""
 
     def __init__(self, base: str, phone: str) -> None:
-        parts = urlsplit(base)
-        self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
-        self.cookies: dict[str, str] = {}
-        page = self.get("/login?as=staff")[1]
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        body = urlencode({"csrf_token": token, "phone": phone, "secret": PASSWORD, "as": "staff"})
-        status, _ = self.request(
-            "POST", "/login", body, {"Content-Type": "application/x-www-form-urlencoded"}
-        )
-        assert status == 302, "sign-in failed"
-
-    def request(self, method, path, body=None, headers=None) -> tuple[int, str]:
-        headers = dict(headers or {})
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        self.conn.request(method, path, body=body, headers=headers)
-        response = self.conn.getresponse()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            name, _, rest = header.partition("=")
-            self.cookies[name] = rest.split(";", 1)[0]
-        return response.status, response.read().decode("utf-8", "replace")
+        super().__init__(base, phone, PASSWORD)
 
     def get(self, path: str, headers: dict | None = None) -> tuple[int, str]:
         return self.request("GET", path, headers=headers)
