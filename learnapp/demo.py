@@ -19,7 +19,7 @@ from learnapp.auth import services as accounts
 from learnapp.auth.models import Role, User
 from learnapp.extensions import db
 
-DEMO_PASSWORD = "hocvuso-demo"  # noqa: S105 - printed for the demo only
+DEMO_PASSWORD = "lamthao-demo-2026"  # noqa: S105 - printed for the demo only
 DEMO_PIN = "246810"
 
 LOGINS = (
