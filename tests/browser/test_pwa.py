@@ -37,6 +37,9 @@ def wait_for_offline_copy(page):
 
 
 def take_the_lesson(page):
+    # The reader's script has taken over (on a slow machine a page from the cache can be
+    # shown before it runs; a tap then would be the no-script form, a new page load).
+    page.wait_for_selector("#reader.js", state="attached")
     page.get_by_role("button", name="Bắt đầu →").click()
     for step in range(1, 7):
         label = "Tiếp →" if step < 6 else "Sang phần câu hỏi →"
