@@ -12,6 +12,7 @@ from learnapp.core.time import utcnow
 from learnapp.extensions import db as _db
 from learnapp.lessons import services as lessons
 from learnapp.lessons.loader import get_catalogue
+from tests.badges.conftest import right_answers
 
 
 def _pass(user, course_slug, count):
@@ -25,7 +26,7 @@ def _pass(user, course_slug, count):
                 "kind": "quiz",
                 "course": course_slug,
                 "lesson": lesson.slug,
-                "answers": [q.right_choice().value for q in lesson.quiz.questions],
+                "answers": right_answers(lesson),
             },
         )
 
