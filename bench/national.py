@@ -11,7 +11,9 @@ after a restore.
     .venv/bin/python bench/national.py --db sqlite|postgres [--scale 1.0] [--requests 40]
 
 ``--scale 0.01`` makes a country a hundred times smaller, for trying the script. Figures
-go to bench/results/national-<db>.json; the script never fails on a figure.
+go to bench/results/national-<db>.json; the script never fails on a figure. The generated
+country stays in the temporary instance folder it prints: ``--reuse <folder>`` measures it
+again without generating it anew (for a run on a quiet machine).
 """
 
 from __future__ import annotations
@@ -557,7 +559,7 @@ def api_token(env: dict) -> str:
         "app = create_app()\n"
         "with app.app_context():\n"
         "    token = new_token()\n"
-        "    db.session.add(ApiClient(name='bench', token_hash=hash_token(token),"
+        "    db.session.add(ApiClient(name='bench ' + token[:6], token_hash=hash_token(token),"
         " area=areas.by_code('VN')))\n"
         "    db.session.commit()\n"
         "    print(token)\n"
@@ -573,23 +575,8 @@ def api_token(env: dict) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--requests", type=int, default=40)
-    parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args()
-
-    instance = Path(tempfile.mkdtemp(prefix="hvs-national-"))
-    url = database_url(args.db, instance)
-    env = environment(url, instance)
-    reset_database(url, env)
-    print(f"Generating a country at scale {args.scale} into {args.db} …", flush=True)
-    data = generate(url, args.scale, args.seed)
-    print(json.dumps(data["rows"]), f"in {data['seconds']} s", flush=True)
-
+def prepare(env: dict, sample: dict) -> dict:
+    """``flask stats rebuild`` (timed), then the naive queries beside the summary tables'."""
     started = time.perf_counter()
     rebuild = subprocess.run(
         [str(BIN / "flask"), "stats", "rebuild"],
@@ -602,7 +589,6 @@ def main() -> int:
     rebuild_seconds = round(time.perf_counter() - started, 1)
     print("stats rebuild:", rebuild.stdout.strip().replace("\n", " "), flush=True)
 
-    sample = data["sample"]
     naive = subprocess.run(
         [str(BIN / "python"), "-c", NAIVE, json.dumps(sample)],
         cwd=ROOT,
@@ -614,8 +600,41 @@ def main() -> int:
     in_process = json.loads(naive.stdout.strip().splitlines()[-1])
     print("in process (ms):", json.dumps(in_process), flush=True)
 
+    return {"rebuild_seconds": rebuild_seconds, "in_process": in_process}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--reuse", type=Path, help="instance folder of an earlier run")
+    args = parser.parse_args()
+
+    if args.reuse:
+        instance = args.reuse
+        url = database_url(args.db, instance)
+        env = environment(url, instance)
+        data = json.loads((instance / "national.json").read_text())
+        print(f"Measuring again the country in {instance} …", flush=True)
+    else:
+        instance = Path(tempfile.mkdtemp(prefix="hvs-national-"))
+        url = database_url(args.db, instance)
+        env = environment(url, instance)
+        reset_database(url, env)
+        print(f"Generating a country at scale {args.scale} into {args.db}", end=" ")
+        print(f"(instance folder {instance}) …", flush=True)
+        data = generate(url, args.scale, args.seed)
+        print(json.dumps(data["rows"]), f"in {data['seconds']} s", flush=True)
+        data |= prepare(env, data["sample"])
+        (instance / "national.json").write_text(json.dumps(data))
+    rebuild_seconds, in_process = data["rebuild_seconds"], data["in_process"]
+
     token = api_token(env)
     phones = data["staff_phones"]
+    sample = data["sample"]
     port = free_port()
     pages: dict[str, dict] = {}
     with gunicorn(env, workers=args.workers, threads=4, port=port) as base:

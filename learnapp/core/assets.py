@@ -20,8 +20,16 @@ from pathlib import Path
 
 import brotli
 from flask import Flask, Response, abort, has_request_context, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 
 ONE_YEAR = 365 * 24 * 3600
+
+
+class AssetResponse(Response):
+    """A file from the app's folders: the same bytes for every reader, whatever their
+    language or cookies, so it says ``Vary`` only on the encoding. (A stored response that
+    also varied on ``Accept-Language`` was missed by the service worker's precache when a
+    request carried that header, and a lesson opened offline came without its script.)"""
 COMPRESSIBLE = (
     "text/",
     "application/javascript",
@@ -67,7 +75,7 @@ class StoredFile:
             body, encoding = self.brotli, "br"
         elif self.gzip is not None and "gzip" in request.accept_encodings:
             body, encoding = self.gzip, "gzip"
-        response = Response(body, mimetype=self.mimetype)
+        response = AssetResponse(body, mimetype=self.mimetype)
         if encoding:
             response.headers["Content-Encoding"] = encoding
         if self.gzip is not None:
@@ -97,6 +105,18 @@ def read_folder(root: Path) -> dict[str, StoredFile]:
     return cached[1]
 
 
+class AssetSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, minus ``Vary: Cookie`` on files: Flask-Login 0.6
+    reads the session after every request (its remember-cookie hook), which makes Flask mark
+    every response, static files included, as varying on cookies."""
+
+    def save_session(self, app: Flask, session, response: Response) -> None:  # type: ignore[override]
+        super().save_session(app, session, response)
+        if isinstance(response, AssetResponse):
+            # (HeaderSet.discard does not write back to the headers in Werkzeug 3.1.)
+            response.vary = [h for h in response.vary if h.lower() != "cookie"]
+
+
 class Assets:
     def __init__(self) -> None:
         self.files: dict[str, StoredFile] = {}
@@ -106,6 +126,7 @@ class Assets:
         self.files = read_folder(Path(app.config["STATIC_ROOT"]))
         self._urls = {}
         app.extensions["assets"] = self
+        app.session_interface = AssetSessionInterface()
         app.jinja_env.globals["asset_url"] = self.url
         app.add_url_rule("/static/<path:filename>", "static", self.serve)
 

@@ -7,6 +7,8 @@ from flask import Flask, Response, current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
+from learnapp.core.assets import AssetResponse
+
 LANG_COOKIE = "lang"
 TEXT_SIZE_COOKIE = "ts"
 TEXT_SIZES = ("normal", "large", "xlarge")
@@ -61,8 +63,9 @@ def _remember_lang(response: Response) -> Response:
             httponly=True,
             secure=current_app.config["SESSION_COOKIE_SECURE"],
         )
-    response.vary.add("Cookie")
-    response.vary.add("Accept-Language")
+    if not isinstance(response, AssetResponse):
+        response.vary.add("Cookie")
+        response.vary.add("Accept-Language")
     return response
 
 

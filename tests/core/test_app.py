@@ -86,6 +86,21 @@ def test_static_files_with_a_hash_are_cached_for_a_year(app, client):
         assert "immutable" not in stale.headers["Cache-Control"]
 
 
+def test_files_do_not_vary_on_language_or_cookies(client, make_user, login):
+    """The service worker's precache matches on Vary: a file stored while signed out in
+    Vietnamese must still be found signed in, in English (else a lesson opened offline
+    came without its script)."""
+    login(make_user())
+    client.get("/?lang=en")
+    html = client.get("/").get_data(as_text=True)
+    for url in re.findall(r'(?:href|src)="(/static/[^"]+\?v=[0-9a-f]{10})"', html):
+        with client.get(url, headers={"Accept-Language": "en"}) as response:
+            assert response.status_code == 200
+            assert set(response.vary) <= {"Accept-Encoding"}, url
+    with client.get("/") as page:
+        assert {"Cookie", "Accept-Language"} <= set(page.vary)
+
+
 def test_secret_key_is_generated_once_into_the_instance_folder(make_app, tmp_path):
     first = make_app(SECRET_KEY=None)
     key = first.config["SECRET_KEY"]
