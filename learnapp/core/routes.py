@@ -9,6 +9,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -26,7 +27,7 @@ from werkzeug.exceptions import HTTPException
 from learnapp.core import i18n
 from learnapp.core.qr import qr_svg
 from learnapp.core.urls import safe_next
-from learnapp.extensions import db
+from learnapp.extensions import db, login_manager
 
 bp = Blueprint("core", __name__, template_folder="templates")
 log = logging.getLogger(__name__)
@@ -188,6 +189,9 @@ def http_error(error: HTTPException):
 def database_error(error: OperationalError):
     db.session.rollback()
     log.exception("database error")
+    # The page is drawn as for a visitor: reading the signed-in account (or anything it
+    # links to) would ask the database again, and fail inside this handler.
+    g._login_user = login_manager.anonymous_user()
     if request.path.startswith("/api/"):
         return jsonify(error="database unavailable", status=503), 503
     return _error_page(
