@@ -96,9 +96,10 @@ def _register_blueprints(app: Flask) -> None:
 def _register_commands(app: Flask) -> None:
     from learnapp.areas.cli import areas_cli
     from learnapp.auth.cli import users_cli
+    from learnapp.core.backup import backup_command
     from learnapp.dashboard.cli import stats_cli
     from learnapp.demo import demo_command
     from learnapp.lessons.cli import lessons_cli
 
-    for command in (areas_cli, users_cli, lessons_cli, stats_cli, demo_command):
+    for command in (areas_cli, users_cli, lessons_cli, stats_cli, demo_command, backup_command):
         app.cli.add_command(command)

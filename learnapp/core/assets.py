@@ -30,6 +30,8 @@ class AssetResponse(Response):
     language or cookies, so it says ``Vary`` only on the encoding. (A stored response that
     also varied on ``Accept-Language`` was missed by the service worker's precache when a
     request carried that header, and a lesson opened offline came without its script.)"""
+
+
 COMPRESSIBLE = (
     "text/",
     "application/javascript",
