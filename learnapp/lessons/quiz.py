@@ -173,7 +173,8 @@ def read_quiz(data: Any, where: str) -> Quiz:
         spot = f"quiz.questions[{index}]"
         if not isinstance(item, dict):
             raise LessonError(where, spot, "must be a mapping")
-        kind = QUESTION_KINDS.get(item.get("kind"))
+        name = item.get("kind")
+        kind = QUESTION_KINDS.get(name) if isinstance(name, str) else None
         if kind is None:
             raise LessonError(where, f"{spot}.kind", f"must be one of: {', '.join(QUESTION_KINDS)}")
         questions.append(kind.from_yaml(item, f"{where}: {spot}"))
