@@ -55,7 +55,7 @@ def seed(env: dict[str, str], residents: int) -> dict:
             phone="0900000003",
             role=Role.TRAINER,
             area=commune,
-            password="bench-password-1",
+            password=common.STAFF_PASSWORD,
         )
         start = utcnow() - timedelta(minutes=5)
         session = attendance.save_session(
@@ -126,7 +126,7 @@ def _client_process(
     base: str, phone: str, shares: list[list[dict]], pace: float, start_at: float, queue
 ) -> None:
     """One process of the load generator: a few phones, each in its own thread."""
-    phones = [Phone(base, phone, "bench-password-1") for _ in shares]
+    phones = [Phone(base, phone, common.STAFF_PASSWORD) for _ in shares]
     out: list[tuple[float, int, str, str]] = []
     lock = threading.Lock()
 
@@ -191,7 +191,7 @@ def burst(
 def warm_up(base: str, seeded: dict, requests: int) -> None:
     """A server that has been running a while: every worker has answered a few scans
     (rejected ones: unknown cards), so the burst does not pay for first-use set-up."""
-    phones = [Phone(base, seeded["phone"], "bench-password-1") for _ in range(4)]
+    phones = [Phone(base, seeded["phone"], common.STAFF_PASSWORD) for _ in range(4)]
 
     def run(phone: Phone) -> None:
         for _ in range(requests):

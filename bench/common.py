@@ -18,6 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results"
+# Staff accounts made by the benchmarks (the password policy refuses easy ones).
+STAFF_PASSWORD = "ba con mèo trèo cây cau 2026"
 
 
 def free_port() -> int:
