@@ -30,6 +30,7 @@ run: install
 lint: $(BIN)/.installed
 	$(BIN)/ruff check learnapp tests scripts bench migrations wsgi.py
 	$(BIN)/bandit -q -r learnapp -ll  # no medium or high findings
+	$(BIN)/python scripts/audit.py    # pip-audit: known vulnerabilities in the pinned packages
 
 test: install lint test-sqlite test-postgres
 
