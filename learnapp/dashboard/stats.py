@@ -367,11 +367,9 @@ def rebuild() -> dict[str, int]:
         .join(AreaAncestor, AreaAncestor.area_id == leaves.c.area_id)
         .group_by(AreaAncestor.ancestor_id, leaves.c.day, leaves.c.course_slug)
     )
-    written = {
-        "area_daily": db.session.execute(
-            insert(AreaDaily).from_select(["area_id", "day", "course_slug", *COUNTERS], rolled)
-        ).rowcount
-    }
+    db.session.execute(
+        insert(AreaDaily).from_select(["area_id", "day", "course_slug", *COUNTERS], rolled)
+    )
 
     # Latest activity: the later of the last learning action and the last check-in.
     activity = union_all(
@@ -392,9 +390,7 @@ def rebuild() -> dict[str, int]:
         .join(User, User.id == latest.c.user_id)
         .where(User.home_area_id.is_not(None), _is_resident(User.id))
     )
-    written["last_active"] = db.session.execute(
-        insert(LastActive).from_select(["user_id", "day"], counted)
-    ).rowcount
+    db.session.execute(insert(LastActive).from_select(["user_id", "day"], counted))
     per_leaf = (
         select(User.home_area_id.label("area_id"), LastActive.day, func.count().label("n"))
         .join(User, User.id == LastActive.user_id)
@@ -407,8 +403,10 @@ def rebuild() -> dict[str, int]:
         .join(AreaAncestor, AreaAncestor.area_id == per_leaf.c.area_id)
         .group_by(AreaAncestor.ancestor_id, per_leaf.c.day)
     )
-    written["area_active"] = db.session.execute(
-        insert(AreaActive).from_select(["area_id", "day", "residents"], active)
-    ).rowcount
+    db.session.execute(insert(AreaActive).from_select(["area_id", "day", "residents"], active))
     db.session.flush()
-    return written
+    # Counted afterwards: psycopg reports no row count for INSERT … SELECT (-1).
+    return {
+        model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
+        for model in (AreaDaily, LastActive, AreaActive)
+    }

@@ -76,3 +76,12 @@ def test_demo_loads_once_and_its_logins_work(app, runner):
         assert user.role == role
         assert client.get("/").status_code == 200
         client.post("/logout")
+
+
+def test_stats_rebuild_says_how_many_rows_it_wrote(app, runner, make_user, places):
+    make_user()  # one resident registered today: one row per area above them, and "all"
+    result = runner.invoke(args=["stats", "rebuild"])
+    assert result.exit_code == 0, result.output
+    counts = dict(part.split(": ") for part in result.output.splitlines()[0].split(", "))
+    assert set(counts) == {"area_daily", "area_active", "last_active"}
+    assert int(counts["area_daily"]) >= 1 and int(counts["last_active"]) == 0
