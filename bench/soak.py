@@ -289,11 +289,12 @@ with app.app_context():
     ).all()
     checked = dict(present)
     summaries = {}
-    for name in ("area_daily", "area_active", "last_active"):
+    # Table, and how many of its first columns are its key (the rest are counters).
+    for name, keys in (("area_daily", 3), ("area_active", 2), ("last_active", None)):
         rows = db.session.execute(text(f"SELECT * FROM {name}")).all()
         # A counter at zero and no row say the same.
         summaries[name] = sorted(
-            [str(v) for v in row] for row in rows if any(v != 0 for v in row[2:])
+            [str(v) for v in row] for row in rows if keys is None or any(row[keys:])
         )
     db.session.rollback()
     print(json.dumps({
