@@ -17,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-RESULTS = ROOT / "bench" / "results"
+RESULTS = Path(os.environ.get("BENCH_RESULTS") or ROOT / "bench" / "results")
 # Staff accounts made by the benchmarks (the password policy refuses easy ones).
 STAFF_PASSWORD = "ba con mèo trèo cây cau 2026"
 
