@@ -46,6 +46,8 @@ class Config:
 
     # Shared state of several workers or machines (rate-limit counts); None: in memory.
     REDIS_URL = os.environ.get("REDIS_URL")
+    # Names of this deployment's keys in Redis (deployments sharing one Redis differ here).
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "hvs")
     # Failed sign-ins allowed before a wait (a PIN has 10^6 values: 5 tries a quarter of an
     # hour make guessing one a matter of years). Per address, more: a commune hall's
     # Wi-Fi puts many residents behind one address.
