@@ -1,4 +1,4 @@
-"""Two app servers (separate gunicorn processes, as on two machines) sharing nothing but
+"""Two app servers (separate granian processes, as on two machines) sharing nothing but
 the database and Redis: a resident signs in on one and carries on on the other, and failed
 sign-ins are counted across both."""
 
@@ -54,10 +54,11 @@ def server(db_url: str, instance: Path, shared: dict):
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         **shared,
     }
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    options = ["-w", "1", "--threads", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning"]
+    granian = str(Path(sys.executable).parent / "granian")  # the production server
+    options = ["--interface", "wsgi", "--workers", "1", "--blocking-threads", "2"]
+    options += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     process = subprocess.Popen(
-        [gunicorn, *options, "wsgi:app"],
+        [granian, *options, "wsgi:app"],
         cwd=ROOT,
         env=env,
     )
