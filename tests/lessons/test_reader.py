@@ -201,3 +201,42 @@ def test_lesson_pictures_are_served_and_cached(client):
 def test_english_lesson(client):
     text = page_text(client.get(f"{URL}?step=2&lang=en"))
     assert "Open your bank app" in text and "Card 2 of 6" in text
+
+
+def _forms(html: str) -> list[dict[str, str]]:
+    """Every form of the reader's panels: its hidden fields."""
+    return [
+        dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', form))
+        for form in re.findall(r'<form method="post" data-action="[a-z]+".*?</form>', html, re.S)
+    ]
+
+
+def test_first_visit_pages_are_alike_but_their_form_ids_are_not(client):
+    """The panels of a first visit are rendered once per lesson and language; every page
+    still gets its own event ids and the visitor's own CSRF token."""
+    pages = [client.get(URL).get_data(as_text=True) for _ in range(2)]
+    ids = [[f["event_id"] for f in _forms(page)] for page in pages]
+    assert len(ids[0]) == 1 + 6 + 4 + 1  # start, six cards, four questions, retry
+    assert len(set(ids[0] + ids[1])) == 2 * len(ids[0])  # all different
+    tokens = {f["csrf_token"] for f in _forms(pages[0])}
+    assert len(tokens) == 1 and "@@" not in pages[0] and "@@" not in pages[1]
+    blanked = [re.sub(r'value="[0-9a-f-]{36}"', "", page) for page in pages]
+    assert blanked[0] == blanked[1]
+    english = client.get(URL + "?lang=en").get_data(as_text=True)
+    assert "Card 1 of 6" in english and "Thẻ 1/6" in pages[0]
+
+
+def test_a_form_of_a_first_visit_page_is_accepted(make_app, make_user):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    user = make_user()
+    client = app.test_client()
+    login_page = client.get("/login").get_data(as_text=True)
+    token = login_page.split('name="csrf_token" value="')[1].split('"')[0]
+    form = {"phone": user.phone, "secret": "246810", "csrf_token": token}
+    assert client.post("/login", data=form).status_code == 302
+    card = next(f for f in _forms(client.get(URL).get_data(as_text=True)) if f.get("step") == "1")
+    response = client.post(URL, data={**card, "action": "next"})
+    assert response.status_code == 303 and response.location.endswith("?step=2")
+    with app.app_context():
+        progress = _db.session.scalar(select(LessonProgress))
+        assert progress is not None
