@@ -21,6 +21,9 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     # None means: SQLite file in the instance folder (filled in by create_app).
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    # A read replica of the database (PostgreSQL streaming replication) for the dashboards'
+    # and the coverage API's reads; unset: everything reads the primary.
+    DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000"))
 

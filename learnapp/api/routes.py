@@ -11,7 +11,7 @@ from sqlalchemy import select
 from learnapp.api import sync
 from learnapp.areas import services as areas
 from learnapp.core import audit
-from learnapp.core.database import end_read, reading, writing
+from learnapp.core.database import end_read, reading, reads_from_replica, writing
 from learnapp.core.time import utcnow
 from learnapp.dashboard import reports
 from learnapp.dashboard.models import ApiClient, hash_token
@@ -40,6 +40,7 @@ def _client() -> ApiClient | None:
 
 
 @bp.get("/coverage/<code>")
+@reads_from_replica
 def coverage(code: str):
     """Coverage figures of an area and its children, as on the dashboard; see docs/api.md."""
     client = _client()

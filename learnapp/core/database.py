@@ -1,13 +1,15 @@
 """Database URL and connection settings: SQLite (default) or PostgreSQL."""
 
+import functools
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from flask import Flask, has_request_context, request
-from sqlalchemy import event
+from flask_sqlalchemy.session import Session
+from sqlalchemy import Select, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
 
@@ -16,6 +18,49 @@ _begin_mode: ContextVar[str | None] = ContextVar("sqlite_begin_mode", default=No
 # Writers of one process queue here, in order, rather than polling SQLite's lock.
 _write_lock = threading.Lock()
 _WRITE_LOCK_TIMEOUT = 10.0
+
+
+# Reads of the current request may go to the read replica (``from_replica``).
+_replica_reads: ContextVar[bool] = ContextVar("replica_reads", default=False)
+REPLICA = "replica"
+
+
+@contextmanager
+def from_replica() -> Iterator[None]:
+    """SELECTs inside this block go to the read replica when ``DATABASE_REPLICA_URL`` is
+    set (else to the database as usual); writes, and reads during a flush, go to the
+    primary. For pages that show figures and may lag the primary by a few seconds."""
+    token = _replica_reads.set(True)
+    try:
+        yield
+    finally:
+        _replica_reads.reset(token)
+
+
+def reads_from_replica(view: Callable) -> Callable:
+    """A view whose SELECTs go to the read replica, if one is set (``from_replica``)."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        with from_replica():
+            return view(*args, **kwargs)
+
+    return wrapper
+
+
+class RoutingSession(Session):
+    """Flask-SQLAlchemy's session, sending ``from_replica`` reads to the replica."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):  # type: ignore[override]
+        if (
+            bind is None
+            and _replica_reads.get()
+            and not self._flushing
+            and isinstance(clause, Select)
+            and REPLICA in self._db.engines
+        ):
+            return self._db.engines[REPLICA]
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
 
 
 def end_read() -> None:
@@ -67,6 +112,11 @@ def configure(app: Flask) -> None:
         url = "sqlite:///" + os.path.join(app.instance_path, "learnapp.db")
     url = normalise_url(url)
     app.config["SQLALCHEMY_DATABASE_URI"] = url
+    replica = app.config.get("DATABASE_REPLICA_URL")
+    if replica:
+        binds = dict(app.config.get("SQLALCHEMY_BINDS") or {})
+        binds[REPLICA] = normalise_url(replica)
+        app.config["SQLALCHEMY_BINDS"] = binds
     if url.startswith("sqlite"):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("connect_args", {})

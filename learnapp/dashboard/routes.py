@@ -30,6 +30,7 @@ from learnapp.attendance import services as attendance
 from learnapp.auth.access import managers_required, roles_required
 from learnapp.auth.models import Role
 from learnapp.core import audit
+from learnapp.core.database import reads_from_replica
 from learnapp.core.htmx import render_page
 from learnapp.core.time import local_to_utc, utcnow
 from learnapp.dashboard import charts, reports
@@ -134,6 +135,7 @@ def index():
 
 @bp.get("/<code>")
 @managers_required
+@reads_from_replica
 def area(code: str):
     found = area_in_scope(code)
     context = _context(
@@ -226,6 +228,7 @@ def _attachment(response, filename: str):
 
 @bp.get("/<code>/export.csv")
 @managers_required
+@reads_from_replica
 def export_csv(code: str):
     """One table of the page (``?table=areas|weeks|courses|teams|trainers``) as CSV with a
     byte-order mark, so that Excel reads the Vietnamese right."""
@@ -253,6 +256,7 @@ def export_csv(code: str):
 
 @bp.get("/<code>/export.xlsx")
 @managers_required
+@reads_from_replica
 def export_xlsx(code: str):
     """Every table of the page, one sheet each."""
     from openpyxl import Workbook
@@ -293,6 +297,7 @@ def export_xlsx(code: str):
 
 @bp.get("/<code>/report")
 @managers_required
+@reads_from_replica
 def report(code: str):
     """A printable periodic report: the last full week or month (or the one asked for)."""
     found = area_in_scope(code)
