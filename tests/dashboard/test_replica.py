@@ -23,8 +23,8 @@ def test_dashboards_read_the_replica_and_write_the_primary(
     make_app,
     make_user,
     places,
-    token,
-    tmp_path,  # noqa: F811
+    token,  # noqa: F811 - the fixture imported above
+    tmp_path,
 ):
     make_user(name="Người thứ nhất")
     primary = _db.engine.url.database
