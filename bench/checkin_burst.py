@@ -18,6 +18,7 @@ import argparse
 import http.client
 import json
 import multiprocessing
+import os
 import re
 import sys
 import threading
@@ -30,11 +31,11 @@ sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]
 
 from bench import common
 
+SERVER = os.environ.get("BENCH_SERVER") or "granian"
+
 
 def seed(env: dict[str, str], residents: int) -> dict:
     """A commune, a trainer, a session running now and ``residents`` residents with cards."""
-    import os
-
     os.environ.update(env)
     from learnapp import create_app
     from learnapp.areas import services as areas
@@ -214,8 +215,6 @@ def warm_up(base: str, seeded: dict, requests: int) -> None:
 
 
 def count_rows(env: dict[str, str], session_id: int) -> tuple[int, int]:
-    import os
-
     os.environ.update(env)
     from sqlalchemy import func, select
 
@@ -266,7 +265,7 @@ def main() -> int:
         }
         for card in seeded["cards"]
     ]
-    with common.gunicorn(
+    with common.server(
         env, workers=options.workers, threads=options.threads, port=common.free_port()
     ) as base:
         warm_up(base, seeded, options.workers * options.threads)
@@ -284,7 +283,7 @@ def main() -> int:
         "database": options.db,
         "clients": options.clients,
         "checkins": options.checkins,
-        "server": f"gunicorn gthread {options.workers}×{options.threads}",
+        "server": f"{SERVER} {options.workers}×{options.threads}",
         "pace_s": options.pace,
         "burst": {k: v for k, v in first.items() if k != "errors"},
         "replay": {k: v for k, v in replay.items() if k != "errors"},

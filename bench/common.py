@@ -60,6 +60,39 @@ def reset_database(url: str, env: dict[str, str]) -> None:
 
 
 @contextmanager
+def server(env: dict[str, str], *, workers: int, threads: int, port: int):
+    """The app under granian (the production server, deploy/hocvuso.service), on loopback;
+    ``BENCH_SERVER=gunicorn`` for gunicorn's gthread workers instead."""
+    if os.environ.get("BENCH_SERVER") == "gunicorn":
+        with gunicorn(env, workers=workers, threads=threads, port=port) as base:
+            yield base
+        return
+    command = [
+        str(BIN / "granian"),
+        *("--interface", "wsgi", "--workers", str(workers)),
+        *("--blocking-threads", str(threads), "--host", "127.0.0.1", "--port", str(port)),
+        *("--log-level", "warning", "wsgi:app"),
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    try:
+        _wait_until_up(port)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(15)
+
+
+def _wait_until_up(port: int) -> None:
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.2)
+
+
+@contextmanager
 def gunicorn(env: dict[str, str], *, workers: int, threads: int, port: int):
     """The app under gunicorn (gthread workers), on loopback."""
     access_log = []

@@ -9,6 +9,7 @@ happened in the app's time zone.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
@@ -52,13 +53,21 @@ def _upsert(model, keys: tuple[str, ...], rows: list[dict], counters: Iterable[s
         return
     rows = sorted(rows, key=lambda r: tuple(r[k] for k in keys))  # one lock order: no deadlock
     dialect = db.session.get_bind().dialect.name
-    build = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = build(model).values(rows)
-    statement = statement.on_conflict_do_update(
+    statement = _upsert_statement(model, keys, tuple(sorted(counters)), dialect)
+    db.session.connection().execute(statement, rows)
+
+
+@functools.cache
+def _upsert_statement(model, keys: tuple[str, ...], counters: tuple[str, ...], dialect: str):
+    """``INSERT … ON CONFLICT DO UPDATE`` adding to ``counters``, built once: run with a
+    list of rows it is compiled once too (a multi-row VALUES was compiled anew for every
+    event, the larger part of a check-in's time)."""
+    table = model.__table__
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    return statement.on_conflict_do_update(
         index_elements=list(keys),
-        set_={c: getattr(model, c) + getattr(statement.excluded, c) for c in counters},
+        set_={c: table.c[c] + statement.excluded[c] for c in counters},
     )
-    db.session.execute(statement)
 
 
 def bump(area_ids: list[int], day: date, courses: Iterable[str], **deltas: int) -> None:
