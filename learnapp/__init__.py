@@ -59,7 +59,22 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     compress.init_app(app)
     _register_blueprints(app)
     _register_commands(app)
+    if not app.testing:
+        _preload_lessons(app)
     return app
+
+
+def _preload_lessons(app: Flask) -> None:
+    """Read the lessons now, as a worker starts (0.6 s), not in the first request that
+    needs them: at a door where 50 phones scan at once, that request (and those queued
+    behind it) waited seconds. A broken lesson folder is reported on first use instead."""
+    from learnapp.lessons.loader import CatalogueError, get_catalogue
+
+    with app.app_context():
+        try:
+            get_catalogue()
+        except (CatalogueError, OSError) as error:
+            app.logger.warning("The lessons could not be read (flask lessons check): %s", error)
 
 
 def _register_blueprints(app: Flask) -> None:

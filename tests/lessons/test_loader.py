@@ -151,3 +151,16 @@ def test_search_ignores_accents_and_prefers_titles():
     assert catalogue.search("zzzz", "vi") == []
     assert catalogue.search("   ", "vi") == []
     assert catalogue.search("video call", "en")[0].slug == "zalo-goi-video"
+
+
+def test_a_serving_app_reads_the_lessons_as_it_starts(make_app, tmp_path, caplog):
+    """A worker reads the lessons before its first request (else the first scans at a
+    door waited seconds behind it); a broken folder does not stop the app starting."""
+    serving = make_app(TESTING=False)
+    assert serving.extensions["lessons"].courses
+    broken = tmp_path / "broken-lessons"
+    (broken / "khoa-hoc").mkdir(parents=True)
+    (broken / "khoa-hoc" / "course.yml").write_text("slug: [", encoding="utf-8")
+    app = make_app(TESTING=False, LESSONS_DIR=str(broken))
+    assert "lessons" not in app.extensions
+    assert "The lessons could not be read" in caplog.text
