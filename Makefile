@@ -8,7 +8,7 @@ PORT ?= 5000
 TEST_DATABASE_URL ?= postgresql://127.0.0.1:5432/test
 export FLASK_APP := wsgi.py
 
-.PHONY: run test install translations compile-translations lint test-sqlite test-postgres vendor clean
+.PHONY: run test bench install translations compile-translations lint test-sqlite test-postgres vendor clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,7 +18,12 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 
 install: $(BIN)/.installed compile-translations
 
-compile-translations: $(BIN)/.installed
+compile-# Every benchmark on SQLite and PostgreSQL (tens of minutes at national scale), then
+# bench/results/SUMMARY.md. Needs Debian's wrk and chromium; see docs/performance.md.
+bench: install
+	$(BIN)/python bench/all.py
+
+translations: $(BIN)/.installed
 	$(BIN)/pybabel -q compile -d translations
 
 run: install

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -107,7 +108,8 @@ def main() -> int:
     parser.add_argument("--url", default="http://127.0.0.1:5000")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--label", default="Học vụ số")
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "page_load.json"))
+    results_dir = os.environ.get("BENCH_RESULTS") or Path(__file__).parent / "results"
+    parser.add_argument("--out", default=str(Path(results_dir) / "page_load.json"))
     parser.add_argument("paths", nargs="*", default=DEFAULT_PATHS)
     options = parser.parse_args()
     results = {}
