@@ -24,7 +24,6 @@ import sys
 import threading
 import time
 import uuid
-from datetime import timedelta
 from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
@@ -36,51 +35,8 @@ SERVER = os.environ.get("BENCH_SERVER") or "granian"
 
 def seed(env: dict[str, str], residents: int) -> dict:
     """A commune, a trainer, a session running now and ``residents`` residents with cards."""
-    os.environ.update(env)
-    from learnapp import create_app
-    from learnapp.areas import services as areas
-    from learnapp.attendance import services as attendance
-    from learnapp.auth import services as accounts
-    from learnapp.auth.models import Role
-    from learnapp.core.time import utcnow
-    from learnapp.extensions import db
-
-    app = create_app()
-    with app.app_context():
-        country = areas.root()
-        province = areas.create_area(parent=country, name="Tỉnh Phú Thọ", code="25")
-        commune = areas.create_area(parent=province, name="Xã Lâm Thao", code="08494")
-        area = areas.create_area(parent=commune, name="Khu Thùy Nhật")
-        trainer, _ = accounts.create_staff(
-            name="Vũ Minh Trang",
-            phone="0900000003",
-            role=Role.TRAINER,
-            area=commune,
-            password=common.STAFF_PASSWORD,
-        )
-        start = utcnow() - timedelta(minutes=5)
-        session = attendance.save_session(
-            None,
-            creator=trainer,
-            area=area,
-            team=None,
-            title="Bench",
-            place="Nhà văn hóa",
-            starts_at=start,
-            ends_at=start + timedelta(hours=2),
-            course_slugs=["thanh-toan"],
-            known_courses={"thanh-toan"},
-        )
-        cards = []
-        for number in range(residents):
-            person = accounts.register_resident(
-                name=f"Người dân {number}", area=area, assisted=True
-            )
-            cards.append(person.card_token)
-        db.session.commit()
-        result = {"session": session.id, "cards": cards, "phone": trainer.phone}
-        db.engine.dispose()
-    return result
+    seeded = common.seed_commune(env, trainers=1, residents=residents)
+    return {"session": seeded["session"], "cards": seeded["cards"], "phone": seeded["trainers"][0]}
 
 
 class Phone:

@@ -138,6 +138,79 @@ def gunicorn(env: dict[str, str], *, workers: int, threads: int, port: int):
         process.wait(15)
 
 
+PIN = "246810"  # residents' PIN in the benchmarks' communes
+
+
+def seed_commune(
+    env: dict[str, str], *, trainers: int = 1, learners: int = 0, residents: int = 0
+) -> dict:
+    """A commune (Xã Lâm Thao, Tỉnh Phú Thọ) with ``trainers`` trainers and a session
+    running now; ``learners`` residents with phones and PIN ``PIN``; ``residents`` more
+    with printed cards only. Returns the session id and the phones and cards."""
+    from datetime import timedelta
+
+    os.environ.update(env)
+    from learnapp import create_app
+    from learnapp.areas import services as areas
+    from learnapp.attendance import services as attendance
+    from learnapp.auth import services as accounts
+    from learnapp.auth.models import Role
+    from learnapp.core.time import utcnow
+    from learnapp.extensions import db
+
+    app = create_app()
+    with app.app_context():
+        province = areas.create_area(parent=areas.root(), name="Tỉnh Phú Thọ", code="25")
+        commune = areas.create_area(parent=province, name="Xã Lâm Thao", code="08494")
+        area = areas.create_area(parent=commune, name="Khu Thùy Nhật")
+        staff = [
+            accounts.create_staff(
+                name=f"Tập huấn viên {number}",
+                phone=f"09000001{number:02d}",
+                role=Role.TRAINER,
+                area=commune,
+                password=STAFF_PASSWORD,
+            )[0]
+            for number in range(trainers)
+        ]
+        start = utcnow() - timedelta(minutes=5)
+        session = attendance.save_session(
+            None,
+            creator=staff[0],
+            area=area,
+            team=None,
+            title="Buổi hướng dẫn (benchmark)",
+            place="Nhà văn hóa",
+            starts_at=start,
+            ends_at=start + timedelta(hours=3),
+            course_slugs=["thanh-toan"],
+            known_courses={"thanh-toan"},
+        )
+        phones = [
+            accounts.register_resident(
+                name=f"Học viên {number}",
+                area=area,
+                phone=f"0912{number:06d}",
+                pin=PIN,
+                consent_version=app.config["PRIVACY_NOTICE_VERSION"],
+            ).phone
+            for number in range(learners)
+        ]
+        cards = [
+            accounts.register_resident(name=f"Người dân {n}", area=area, assisted=True).card_token
+            for n in range(residents)
+        ]
+        db.session.commit()
+        result = {
+            "session": session.id,
+            "trainers": [t.phone for t in staff],
+            "learners": phones,
+            "cards": cards,
+        }
+        db.engine.dispose()
+    return result
+
+
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     if not ordered:

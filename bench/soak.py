@@ -33,7 +33,6 @@ import sys
 import threading
 import time
 import uuid
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -42,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import common
 from bench.checkin_burst import Phone
 
-PIN = "246810"
+PIN = common.PIN
 LESSON = ("thanh-toan", "quet-vietqr", 6)  # course, lesson, cards
 PAGES = ["/lessons/thanh-toan/quet-vietqr", "/lessons/", "/lessons/an-toan-mang/"]
 
@@ -50,64 +49,7 @@ PAGES = ["/lessons/thanh-toan/quet-vietqr", "/lessons/", "/lessons/an-toan-mang/
 def seed(env: dict[str, str], learners: int, residents: int, trainers: int) -> dict:
     """A commune with ``trainers`` trainers and a session running now; ``learners``
     residents with phones and PINs; ``residents`` more with printed cards only."""
-    import os
-
-    os.environ.update(env)
-    from learnapp import create_app
-    from learnapp.areas import services as areas
-    from learnapp.attendance import services as attendance
-    from learnapp.auth import services as accounts
-    from learnapp.auth.models import Role
-    from learnapp.core.time import utcnow
-    from learnapp.extensions import db
-
-    app = create_app()
-    with app.app_context():
-        country = areas.root()
-        province = areas.create_area(parent=country, name="Tỉnh Phú Thọ", code="25")
-        commune = areas.create_area(parent=province, name="Xã Lâm Thao", code="08494")
-        area = areas.create_area(parent=commune, name="Khu Thùy Nhật")
-        staff = []
-        for number in range(trainers):
-            trainer, _ = accounts.create_staff(
-                name=f"Tập huấn viên {number}",
-                phone=f"09000001{number:02d}",
-                role=Role.TRAINER,
-                area=commune,
-                password=common.STAFF_PASSWORD,
-            )
-            staff.append(trainer.phone)
-        start = utcnow() - timedelta(minutes=5)
-        session = attendance.save_session(
-            None,
-            creator=trainer,
-            area=area,
-            team=None,
-            title="Soak",
-            place="Nhà văn hóa",
-            starts_at=start,
-            ends_at=start + timedelta(hours=3),
-            course_slugs=["thanh-toan"],
-            known_courses={"thanh-toan"},
-        )
-        phones = []
-        for number in range(learners):
-            person = accounts.register_resident(
-                name=f"Học viên {number}",
-                area=area,
-                phone=f"0912{number:06d}",
-                pin=PIN,
-                consent_version=app.config["PRIVACY_NOTICE_VERSION"],
-            )
-            phones.append(person.phone)
-        cards = [
-            accounts.register_resident(name=f"Người dân {n}", area=area, assisted=True).card_token
-            for n in range(residents)
-        ]
-        db.session.commit()
-        result = {"session": session.id, "trainers": staff, "learners": phones, "cards": cards}
-        db.engine.dispose()
-    return result
+    return common.seed_commune(env, trainers=trainers, learners=learners, residents=residents)
 
 
 def visitor(base: str, cookies: dict | None = None) -> Phone:
