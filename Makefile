@@ -18,12 +18,7 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 
 install: $(BIN)/.installed compile-translations
 
-compile-# Every benchmark on SQLite and PostgreSQL (tens of minutes at national scale), then
-# bench/results/SUMMARY.md. Needs Debian's wrk and chromium; see docs/performance.md.
-bench: install
-	$(BIN)/python bench/all.py
-
-translations: $(BIN)/.installed
+compile-translations: $(BIN)/.installed
 	$(BIN)/pybabel -q compile -d translations
 
 run: install
@@ -54,6 +49,11 @@ test-postgres: install
 	else \
 		echo "NOTICE: PostgreSQL does not answer at $(TEST_DATABASE_URL): PostgreSQL tests not run."; \
 	fi
+
+# Every benchmark on SQLite and PostgreSQL (tens of minutes at national scale), then
+# bench/results/SUMMARY.md. Needs Debian's wrk and chromium; see docs/performance.md.
+bench: install
+	$(BIN)/python bench/all.py
 
 translations: $(BIN)/.installed
 	$(BIN)/python scripts/translations.py
