@@ -75,21 +75,23 @@ def server(env: dict[str, str], *, workers: int, threads: int, port: int):
     ]
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     try:
-        _wait_until_up(port)
+        wait_until_up(port)
         yield f"http://127.0.0.1:{port}"
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(15)
 
 
-def _wait_until_up(port: int) -> None:
-    deadline = time.time() + 30
+def wait_until_up(port: int, seconds: float = 30) -> None:
+    """Until the app on ``port`` answers /healthz; RuntimeError if it never does."""
+    deadline = time.time() + seconds
     while time.time() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
             return
         except OSError:
             time.sleep(0.2)
+    raise RuntimeError(f"the app did not answer on port {port} within {seconds:.0f} s")
 
 
 @contextmanager
@@ -125,13 +127,7 @@ def gunicorn(env: dict[str, str], *, workers: int, threads: int, port: int):
         env=env,
     )
     try:
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_until_up(port)
         yield f"http://127.0.0.1:{port}"
     finally:
         process.send_signal(signal.SIGTERM)

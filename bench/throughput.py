@@ -23,7 +23,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -98,22 +97,11 @@ def worker_memory(root_pid: int) -> list[float]:
     return [round(int(rss) / 1024, 1) for rss in children[1::2]]
 
 
-def measure(name: str, command: list[str], env: dict, options) -> dict:
-    port = int(command[command.index("--port") + 1]) if "--port" in command else None
-    if port is None:
-        port = int(command[command.index("-b") + 1].rsplit(":", 1)[1])
+def measure(name: str, command: list[str], port: int, env: dict, options) -> dict:
     base = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(command, cwd=common.ROOT, env=env)
     try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.2)
+        common.wait_until_up(port)
         static = urllib.request.urlopen(base + LESSON).read().decode()
         css = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]+)"', static).group(1)
         for path in (LESSON, css):  # warm every worker
@@ -152,8 +140,9 @@ def main() -> int:
     env = common.environment(url, instance)
     common.reset_database(url, env)
     results = {}
-    for name, command in servers(common.free_port(), options.workers).items():
-        results[name] = measure(name, command, env, options)
+    port = common.free_port()
+    for name, command in servers(port, options.workers).items():
+        results[name] = measure(name, command, port, env, options)
     data = {
         "cores": os.cpu_count(),
         "database": "sqlite",
