@@ -5,11 +5,11 @@
 
 Runs, each in its own process (a failure is reported and the rest go on): the lesson page
 throughput beside the static floor (throughput.py, needs Debian's wrk), the check-in burst
-at a scan a second and back to back (checkin_burst.py), the soak (soak.py), the dashboards
-at national scale (national.py; ``--reuse-…`` measures a country generated earlier) and
-the page weight on a throttled phone (page_load.py, needs Debian's Chromium). PostgreSQL
-runs use ``BENCH_DATABASE_URL`` (default: the test database, which they empty). Then
-``bench/summary.py`` writes bench/results/SUMMARY.md. ``make bench`` runs this.
+at a scan a second, all at once and back to back (checkin_burst.py), the soak (soak.py),
+the dashboards at national scale (national.py; ``--reuse-…`` measures a country generated
+earlier) and the page weight on a throttled phone (page_load.py, needs Debian's Chromium).
+PostgreSQL runs use ``BENCH_DATABASE_URL`` (default: the test database, which they
+empty). Then ``bench/summary.py`` writes bench/results/SUMMARY.md. ``make bench`` runs this.
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import common
 
 DATABASES = ("sqlite", "postgres")
+# The check-in burst: a scan a second per phone (the budget's case), the same with every
+# phone sending at the same instant (worst case), and back to back (capacity).
+BURSTS = (("1", "spread"), ("1", "together"), ("0", "together"))
 
 
 def steps(options) -> list[tuple[str, list[str]]]:
@@ -33,13 +36,13 @@ def steps(options) -> list[tuple[str, list[str]]]:
     python = str(common.BIN / "python")
     plan = [("throughput", [python, str(bench / "throughput.py")])]
     for db in DATABASES:
-        for pace in ("1", "0"):
+        for pace, start in BURSTS:
             plan.append(
                 (
                     "checkin_burst",
                     [
                         *(python, str(bench / "checkin_burst.py"), "--db", db),
-                        *("--pace", pace, "--workers", "2", "--threads", "4"),
+                        *("--pace", pace, "--start", start, "--workers", "2", "--threads", "4"),
                     ],
                 )
             )

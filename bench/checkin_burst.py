@@ -1,12 +1,18 @@
 """A check-in burst at the door: N phones scanning residents' cards at once.
 
 300 check-ins from 50 concurrent clients (each a trainer's phone sending one scan per
-request through /api/v1/sync) against gunicorn with several workers, then the whole burst
-replayed (phones retrying). Checks the database afterwards: exactly one row per resident,
-nothing lost, nothing duplicated, no errors; records latency percentiles.
+request through /api/v1/sync) against the production server with several workers, then
+the whole burst replayed (phones retrying). Checks the database afterwards: exactly one
+row per resident, nothing lost, nothing duplicated, no errors; records latency
+percentiles.
 
     .venv/bin/python bench/checkin_burst.py [--db sqlite|postgres] [--clients 50]
-        [--checkins 300] [--workers 4] [--threads 4]
+        [--checkins 300] [--workers 2] [--threads 4] [--pace 1] [--start spread|together]
+
+Each phone scans a card every ``--pace`` seconds (0: as fast as the server answers).
+``--start spread``: each phone's first scan comes at a random moment of the first
+interval, as phones at a door do (the budget's case); ``together``: all 50 phones send
+at the same instant, every time (the worst case, a thundering herd).
 
 It measures and records (bench/results/checkin_burst.json); it fails only when a
 check-in is lost or duplicated, or a request errs (correctness, not speed).
@@ -19,6 +25,7 @@ import http.client
 import json
 import multiprocessing
 import os
+import random
 import re
 import sys
 import threading
@@ -80,7 +87,13 @@ class Phone:
 
 
 def _client_process(
-    base: str, phone: str, shares: list[list[dict]], pace: float, start_at: float, queue
+    base: str,
+    phone: str,
+    shares: list[list[dict]],
+    offsets: list[float],
+    pace: float,
+    start_at: float,
+    queue,
 ) -> None:
     """One process of the load generator: a few phones, each in its own thread."""
     phones = [Phone(base, phone, common.STAFF_PASSWORD) for _ in shares]
@@ -88,7 +101,7 @@ def _client_process(
     lock = threading.Lock()
 
     def run(index: int) -> None:
-        time.sleep(max(0.0, start_at - time.time()))
+        time.sleep(max(0.0, start_at + offsets[index] - time.time()))
         for number, event in enumerate(shares[index]):
             if pace and number:
                 time.sleep(pace)
@@ -106,19 +119,30 @@ def _client_process(
 
 
 def burst(
-    base: str, seeded: dict, clients: int, events: list[dict], pace: float, processes: int = 5
+    base: str,
+    seeded: dict,
+    clients: int,
+    events: list[dict],
+    pace: float,
+    spread: bool,
+    processes: int = 5,
 ) -> dict:
-    """``clients`` phones start at the same instant; each sends its share of the scans one
-    request at a time, ``pace`` seconds apart (0: as fast as the server answers)."""
+    """``clients`` phones each send their share of the scans one request at a time, ``pace``
+    seconds apart (0: as fast as the server answers), starting at the same instant or
+    (``spread``) each at its own moment of the first interval (the same moments every run)."""
     shares = [events[i::clients] for i in range(clients)]
+    chance = random.Random(clients)
+    offsets = [chance.uniform(0, pace) if spread else 0.0 for _ in shares]
     groups = [shares[i::processes] for i in range(processes)]
+    group_offsets = [offsets[i::processes] for i in range(processes)]
     queue = multiprocessing.Queue()
     start_at = time.time() + 2.0 + clients * 0.02  # after every phone has signed in
     workers = [
         multiprocessing.Process(
-            target=_client_process, args=(base, seeded["phone"], group, pace, start_at, queue)
+            target=_client_process,
+            args=(base, seeded["phone"], group, group_offsets[number], pace, start_at, queue),
         )
-        for group in groups
+        for number, group in enumerate(groups)
         if group
     ]
     for worker in workers:
@@ -192,18 +216,28 @@ def count_rows(env: dict[str, str], session_id: int) -> tuple[int, int]:
     return rows, people
 
 
+def result_key(db: str, pace: float, start: str) -> str:
+    return f"{db}, pace {float(pace)} s, {start}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--checkins", type=int, default=300)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument(
         "--pace",
         type=float,
-        default=0.0,
+        default=1.0,
         help="seconds between two scans of one phone (0: back to back)",
+    )
+    parser.add_argument(
+        "--start",
+        choices=["spread", "together"],
+        default="spread",
+        help="phones start at moments spread over the first interval, or all at once",
     )
     options = parser.parse_args()
 
@@ -225,8 +259,9 @@ def main() -> int:
         env, workers=options.workers, threads=options.threads, port=common.free_port()
     ) as base:
         warm_up(base, seeded, options.workers * options.threads)
-        first = burst(base, seeded, options.clients, events, options.pace)
-        replay = burst(base, seeded, options.clients, events, options.pace)
+        spread = options.start == "spread" and options.pace > 0
+        first = burst(base, seeded, options.clients, events, options.pace, spread)
+        replay = burst(base, seeded, options.clients, events, options.pace, spread)
     rows, people = count_rows(env, seeded["session"])
     ok = (
         rows == people == options.checkins
@@ -241,6 +276,7 @@ def main() -> int:
         "checkins": options.checkins,
         "server": f"{SERVER} {options.workers}×{options.threads}",
         "pace_s": options.pace,
+        "start": "spread" if spread else "together",
         "burst": {k: v for k, v in first.items() if k != "errors"},
         "replay": {k: v for k, v in replay.items() if k != "errors"},
         "rows": rows,
@@ -248,7 +284,7 @@ def main() -> int:
         "errors": len(first["errors"]) + len(replay["errors"]),
         "correct": ok,
     }
-    path = common.record("checkin_burst", f"{options.db}, pace {options.pace} s", data)
+    path = common.record("checkin_burst", result_key(options.db, options.pace, data["start"]), data)
     print(json.dumps(data, ensure_ascii=False, indent=2))
     print(f"recorded in {path}")
     if not ok:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from learnapp.api import sync
 from learnapp.areas import services as areas
 from learnapp.core import audit
-from learnapp.core.database import end_read, reading, reads_from_replica, writing
+from learnapp.core.database import end_read, reads_from_replica, writing
 from learnapp.core.time import utcnow
 from learnapp.dashboard import reports
 from learnapp.dashboard.models import ApiClient, hash_token
@@ -101,9 +101,8 @@ def sync_events():
     events = body["events"]
     if len(events) > sync.MAX_EVENTS:
         return _error(413, _("At most %(n)d events per batch.", n=sync.MAX_EVENTS))
-    with reading():  # who is asking: a look-up, not a write
-        user = current_user._get_current_object() if current_user.is_authenticated else None
-    end_read()
+    # Who is asking (loaded in a read transaction of its own: auth.routes.load_user).
+    user = current_user._get_current_object() if current_user.is_authenticated else None
     visitor = dict(session.get(VISITOR_KEY, {}))
     results = sync.process_batch(user, events, visitor)
     if user is None:

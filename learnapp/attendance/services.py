@@ -8,6 +8,7 @@ or a second scan records nothing new.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import lazyload, make_transient_to_detached
 
 from learnapp.areas.models import Area, AreaKind, Team
 from learnapp.attendance import tokens
@@ -27,6 +28,7 @@ from learnapp.attendance.signals import checked_in, session_changed
 from learnapp.auth import services as accounts
 from learnapp.auth.models import Role, RoleGrant, User
 from learnapp.core import audit
+from learnapp.core.database import insert_on_conflict
 from learnapp.core.errors import UserError
 from learnapp.core.events import Rejected, canonical_uuid, device_time, whole_between
 from learnapp.core.text import clean_name, short_name
@@ -230,18 +232,18 @@ def check_in(
 ) -> Outcome:
     """Record that ``person`` was at ``session``. A replayed action (same UUID) or a
     second check-in of the same person records nothing new."""
-    row = CheckIn(
-        client_uuid=client_uuid,
-        session_id=session.id,
-        user_id=person.id,
-        method=method,
-        recorded_by_id=recorded_by.id if recorded_by else None,
-        checked_in_at=at,
-    )
-    try:  # the usual case first: one INSERT, no look-ups
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
+    values = {
+        "client_uuid": client_uuid,
+        "session_id": session.id,
+        "user_id": person.id,
+        "method": method,
+        "recorded_by_id": recorded_by.id if recorded_by else None,
+        "checked_in_at": at,
+        "received_at": utcnow(),
+    }
+    # The usual case first: one INSERT, no look-ups; a repeat inserts nothing.
+    new_id = db.session.execute(_insert_check_in(), values).scalar()
+    if new_id is None:
         existing = db.session.scalar(select(CheckIn).where(CheckIn.client_uuid == client_uuid))
         if existing is not None:  # this very action, sent again
             return Outcome(
@@ -251,8 +253,19 @@ def check_in(
             select(CheckIn).where(CheckIn.session_id == session.id, CheckIn.user_id == person.id)
         )
         return Outcome("already", person=person, check_in=here)
+    row = CheckIn(id=new_id, **values)
+    make_transient_to_detached(row)  # the row as saved, without reading it back
+    db.session.add(row)
     checked_in.send(person, session=session, check_in=row)
     return Outcome("recorded", person=person, check_in=row)
+
+
+@functools.cache
+def _insert_check_in():
+    columns = ("client_uuid", "session_id", "user_id", "method", "recorded_by_id")
+    return insert_on_conflict(
+        CheckIn.__table__, (*columns, "checked_in_at", "received_at"), returning=("id",)
+    )
 
 
 def resident_by_card(card_token: str | None) -> User | None:

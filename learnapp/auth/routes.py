@@ -27,6 +27,7 @@ from learnapp.auth import services, throttle, twofactor
 from learnapp.auth.models import Role, User
 from learnapp.auth.phone import display_phone
 from learnapp.core import audit, i18n
+from learnapp.core.database import end_read, reading
 from learnapp.core.errors import UserError
 from learnapp.core.forms import parse_int
 from learnapp.core.urls import safe_next
@@ -62,7 +63,14 @@ def load_user(user_id: str) -> User | None:
     ident, _sep, version = user_id.partition(".")
     if not ident.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(ident))
+    if db.session().in_transaction():
+        user = db.session.get(User, int(ident))
+    else:
+        # A look-up, in a read transaction of its own: on SQLite a request that writes
+        # would otherwise take the write lock here, before it has anything to write.
+        with reading():
+            user = db.session.get(User, int(ident))
+        end_read()
     if user is None or user.session_version != int(version):
         return None
     return user

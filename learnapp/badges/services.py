@@ -72,16 +72,7 @@ def standings(user: User, catalogue: Catalogue, only: str | None = None) -> list
     courses = [c for c in catalogue.courses if only in (None, c.slug)]
     result = {c.slug: Standing(c) for c in courses}
     slugs = list(result)
-    done = db.session.execute(
-        select(LessonProgress.course_slug, func.count())
-        .where(
-            LessonProgress.user_id == user.id,
-            LessonProgress.course_slug.in_(slugs),
-            LessonProgress.status == ProgressStatus.COMPLETED,
-        )
-        .group_by(LessonProgress.course_slug)
-    )
-    for slug, count in done:
+    for slug, count in _lessons_done(user, slugs).items():
         result[slug].lessons_done = count
     attended = db.session.execute(
         select(SessionCourse.course_slug, func.count(func.distinct(CheckIn.session_id)))
@@ -109,6 +100,20 @@ def standings(user: User, catalogue: Catalogue, only: str | None = None) -> list
     ):
         result[badge.course_slug].badge = badge  # the last revision wins
     return [result[c.slug] for c in courses]
+
+
+def _lessons_done(user: User, slugs: list[str]) -> dict[str, int]:
+    """Lessons passed by ``user`` in each of the courses ``slugs`` (absent: none)."""
+    rows = db.session.execute(
+        select(LessonProgress.course_slug, func.count())
+        .where(
+            LessonProgress.user_id == user.id,
+            LessonProgress.course_slug.in_(slugs),
+            LessonProgress.status == ProgressStatus.COMPLETED,
+        )
+        .group_by(LessonProgress.course_slug)
+    )
+    return dict(rows.all())
 
 
 def evaluate(user: User, course_slug: str) -> Badge | None:
@@ -292,8 +297,15 @@ def _on_lesson_completed(user: User, course_slug: str, **_facts) -> None:
 
 
 def _on_checked_in(person: User, session: TrainingSession, **_facts) -> None:
-    for slug in session.course_slugs:
-        evaluate(person, slug)
+    """Attendance counts toward the learning path only (a check-in changes no sign-off),
+    so a badge can follow only in a course whose lessons are all passed. One query tells
+    which: at the door, most people have not finished a course yet."""
+    catalogue = get_catalogue()
+    courses = [c for c in map(catalogue.course, session.course_slugs) if c is not None]
+    done = _lessons_done(person, [c.slug for c in courses]) if courses else {}
+    for course in courses:
+        if done.get(course.slug, 0) >= len(course.lessons):
+            evaluate(person, course.slug)
 
 
 lesson_completed.connect(_on_lesson_completed)

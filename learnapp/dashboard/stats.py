@@ -14,10 +14,17 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, insert, literal, literal_column, select, text, union_all
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import (
+    delete,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    text,
+    union_all,
+    update,
+)
 
 from learnapp.areas.models import Area, AreaAncestor
 from learnapp.attendance.models import CheckIn, SessionCourse, TrainingSession
@@ -27,6 +34,7 @@ from learnapp.auth.models import Role, RoleGrant, User
 from learnapp.auth.signals import resident_registered
 from learnapp.badges.models import Badge
 from learnapp.badges.signals import badge_issued, badge_revoked
+from learnapp.core.database import insert_on_conflict
 from learnapp.core.time import local_zone, utc_to_local
 from learnapp.dashboard.models import ALL_COURSES, AreaActive, AreaDaily, LastActive
 from learnapp.extensions import db
@@ -52,21 +60,23 @@ def _upsert(model, keys: tuple[str, ...], rows: list[dict], counters: Iterable[s
     if not rows:
         return
     rows = sorted(rows, key=lambda r: tuple(r[k] for k in keys))  # one lock order: no deadlock
-    dialect = db.session.get_bind().dialect.name
-    statement = _upsert_statement(model, keys, tuple(sorted(counters)), dialect)
+    statement = _upsert_statement(model, tuple(rows[0]), keys, tuple(sorted(counters)))
     db.session.connection().execute(statement, rows)
 
 
 @functools.cache
-def _upsert_statement(model, keys: tuple[str, ...], counters: tuple[str, ...], dialect: str):
-    """``INSERT … ON CONFLICT DO UPDATE`` adding to ``counters``, built once: run with a
-    list of rows it is compiled once too (a multi-row VALUES was compiled anew for every
-    event, the larger part of a check-in's time)."""
-    table = model.__table__
-    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
-    return statement.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={c: table.c[c] + statement.excluded[c] for c in counters},
+def _upsert_statement(
+    model, columns: tuple[str, ...], keys: tuple[str, ...], counters: tuple[str, ...]
+):
+    """``INSERT … ON CONFLICT (keys) DO UPDATE`` adding to ``counters``, the same SQL on
+    SQLite and PostgreSQL. Written as text (typed parameters): SQLAlchemy 2.0 gives its
+    ON CONFLICT constructs no cache key, so they were compiled anew on every event, a
+    third of a check-in's time (docs/architecture.md, defects)."""
+    return insert_on_conflict(
+        model.__table__,
+        columns,
+        keys=keys,
+        update={c: f"{{table}}.{c} + excluded.{c}" for c in counters},
     )
 
 
@@ -104,24 +114,40 @@ def _on_registered(user: User, **_facts) -> None:
 
 
 def touch(user: User, moment: datetime) -> None:
-    """``user`` did something at ``moment``: move their "last active" day forward."""
+    """``user`` did something at ``moment``: move their "last active" day forward.
+
+    Optimistic: read the day, then insert or move it only if it is still what was read
+    (another transaction may have moved it in between; then look again). No row lock is
+    taken when the day is already right, the usual case."""
     if not _is_counted(user):
         return
     day = local_day(moment)
-    row = db.session.scalar(
-        select(LastActive).where(LastActive.user_id == user.id).with_for_update()
+    for _attempt in range(5):
+        old = db.session.scalar(select(LastActive.day).where(LastActive.user_id == user.id))
+        if old is not None and old >= day:
+            return
+        if old is None:
+            moved = db.session.execute(
+                _last_active_insert(), {"user_id": user.id, "day": day}
+            ).first()
+        else:
+            moved = db.session.execute(
+                update(LastActive)
+                .where(LastActive.user_id == user.id, LastActive.day == old)
+                .values(day=day)
+                .returning(LastActive.user_id)
+            ).first()
+        if moved is not None:
+            _move_active(_ancestors(user.home_area_id), old, day)
+            return
+    raise RuntimeError(f"last active day of user {user.id} kept changing")
+
+
+@functools.cache
+def _last_active_insert():
+    return insert_on_conflict(
+        LastActive.__table__, ("user_id", "day"), keys=("user_id",), returning=("user_id",)
     )
-    if row is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(LastActive(user_id=user.id, day=day))
-        except IntegrityError:  # the same person, active twice at the same moment
-            return touch(user, moment)
-        _move_active(_ancestors(user.home_area_id), None, day)
-    elif day > row.day:
-        _move_active(_ancestors(user.home_area_id), row.day, day)
-        row.day = day
-    return None
 
 
 def _on_active(user: User, at: datetime, **_facts) -> None:
@@ -139,13 +165,15 @@ def _on_completed(user: User, course_slug: str, completed_at: datetime, **_facts
 
 
 def _on_checked_in(person: User, session: TrainingSession, check_in: CheckIn, **_facts) -> None:
+    touch(person, check_in.checked_in_at)
+    # Last: on PostgreSQL the rows of the session's area, commune, province and country are
+    # locked from this upsert to the commit, and every check-in there needs them.
     bump(
         _ancestors(session.area_id),
         local_day(check_in.checked_in_at),
         [ALL_COURSES, *session.course_slugs],
         check_ins=1,
     )
-    touch(person, check_in.checked_in_at)
 
 
 def _on_session_changed(
