@@ -19,7 +19,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload, make_transient_to_detached
+from sqlalchemy.orm import joinedload, lazyload, make_transient_to_detached
 
 from learnapp.areas.models import Area, AreaKind, Team
 from learnapp.attendance import tokens
@@ -416,7 +416,11 @@ def session_window_tokens(session: TrainingSession, now: datetime) -> tuple[int,
 
 
 def _session_for(actor: User, value: Any) -> TrainingSession:
-    session = db.session.get(TrainingSession, value) if whole_between(value, 1, 2**31) else None
+    session = (
+        db.session.get(TrainingSession, value, options=[joinedload(TrainingSession.courses)])
+        if whole_between(value, 1, 2**31)
+        else None
+    )
     if session is None:
         raise Rejected(_l("There is no such session."))
     if not actor.is_staff or not actor.may_manage(session.area):

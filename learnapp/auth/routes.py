@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash
 
 from learnapp.areas import services as areas
@@ -63,13 +64,15 @@ def load_user(user_id: str) -> User | None:
     ident, _sep, version = user_id.partition(".")
     if not ident.isdigit() or not version.isdigit():
         return None
+    # One query, roles included (the roles are needed by every page that checks them).
+    options = [joinedload(User.grants)]
     if db.session().in_transaction():
-        user = db.session.get(User, int(ident))
+        user = db.session.get(User, int(ident), options=options)
     else:
         # A look-up, in a read transaction of its own: on SQLite a request that writes
         # would otherwise take the write lock here, before it has anything to write.
         with reading():
-            user = db.session.get(User, int(ident))
+            user = db.session.get(User, int(ident), options=options)
         end_read()
     if user is None or user.session_version != int(version):
         return None
