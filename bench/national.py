@@ -1,5 +1,6 @@
 """Coverage dashboards at national scale: a synthetic country, then the pages and the API
-timed under gunicorn, with the naive GROUP BY over the raw records beside them.
+timed under the production server (granian), with the naive GROUP BY over the raw
+records beside them.
 
 The data set (deterministic, ``--seed``): 34 provinces, ~3,300 communes, ~66,000
 residential areas (~70,000 areas); 1,000,000 residents; ~10 million progress events and
@@ -40,8 +41,8 @@ from bench.common import (
     database_url,
     environment,
     free_port,
-    gunicorn,
     reset_database,
+    server,
     summary,
 )
 
@@ -637,7 +638,7 @@ def main() -> int:
     sample = data["sample"]
     port = free_port()
     pages: dict[str, dict] = {}
-    with gunicorn(env, workers=args.workers, threads=4, port=port) as base:
+    with server(env, workers=args.workers, threads=4, port=port) as base:
         viewers = {
             "country": Browser(base, phones["VN"]),
             "province": Browser(base, phones[sample["province"]]),
@@ -677,7 +678,7 @@ def main() -> int:
         "rebuild_seconds": rebuild_seconds,
         "in_process_ms": in_process,
         "http": pages,
-        "gunicorn": {"workers": args.workers, "threads": 4},
+        "server": {"name": "granian", "workers": args.workers, "threads": 4},
         "target_p95_ms": 200,
     }
     RESULTS.mkdir(exist_ok=True)
