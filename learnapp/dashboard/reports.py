@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from learnapp.areas.models import Area, AreaAncestor
+from learnapp.areas.models import Area, AreaAncestor, AreaKind
 from learnapp.attendance.models import TrainingSession
 from learnapp.core.time import local_to_utc, utc_to_local, utcnow
 from learnapp.dashboard.models import ALL_COURSES, AreaActive, AreaDaily
@@ -79,13 +79,38 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
+def stored_in(areas: list[Area]) -> dict[int, list[int]]:
+    """The areas whose summary rows hold each area's counts: its own, except the
+    country's, which are the sum of its provinces' rows. No row of the country is written
+    (``dashboard/stats.py``): every event in the country would add to that one row, and
+    on PostgreSQL its writers would queue for it one after another."""
+    result = {a.id: [a.id] for a in areas}
+    for area in areas:
+        if area.kind == AreaKind.COUNTRY:
+            result[area.id] = list(
+                db.session.scalars(select(Area.id).where(Area.parent_id == area.id))
+            )
+    return result
+
+
 def figures(areas: list[Area], period: Period, today: date) -> dict[int, Figures]:
     """Figures for each area, in four indexed queries over the summary tables."""
     result = {a.id: Figures(a, target=a.target_total) for a in areas}
-    ids = list(result)
+    readers: dict[int, list[Figures]] = {}  # a row's area -> the figures it adds to
+    for area_id, stored in stored_in(areas).items():
+        for source in stored:
+            readers.setdefault(source, []).append(result[area_id])
+    ids = list(readers)
     if not ids:
         return result
-    in_range = (
+
+    def add(query, *names: str) -> None:
+        for area_id, *values in db.session.execute(query):
+            for item in readers[area_id]:
+                for name, value in zip(names, values, strict=True):
+                    setattr(item, name, getattr(item, name) + int(value or 0))
+
+    add(
         select(
             AreaDaily.area_id,
             func.sum(AreaDaily.sessions),
@@ -98,60 +123,43 @@ def figures(areas: list[Area], period: Period, today: date) -> dict[int, Figures
             AreaDaily.course_slug == period.course,
             AreaDaily.day.between(period.start, period.end),
         )
-        .group_by(AreaDaily.area_id)
+        .group_by(AreaDaily.area_id),
+        "sessions",
+        "check_ins",
+        "lessons_completed",
+        "badges",
     )
-    for area_id, sessions, check_ins, lessons, badges in db.session.execute(in_range):
-        item = result[area_id]
-        item.sessions, item.check_ins = int(sessions or 0), int(check_ins or 0)
-        item.lessons_completed, item.badges = int(lessons or 0), int(badges or 0)
     # Registered and covered: everyone up to the end of the period.
+    so_far = AreaDaily.area_id.in_(ids), AreaDaily.day <= period.end
     if period.course == ALL_COURSES:
-        so_far = (
+        add(
             select(
                 AreaDaily.area_id, func.sum(AreaDaily.registered), func.sum(AreaDaily.badge_holders)
             )
-            .where(
-                AreaDaily.area_id.in_(ids),
-                AreaDaily.day <= period.end,
-                AreaDaily.course_slug == ALL_COURSES,
-            )
-            .group_by(AreaDaily.area_id)
+            .where(*so_far, AreaDaily.course_slug == ALL_COURSES)
+            .group_by(AreaDaily.area_id),
+            "registered",
+            "covered",
         )
-        for area_id, registered, covered in db.session.execute(so_far):
-            result[area_id].registered, result[area_id].covered = (
-                int(registered or 0),
-                int(covered or 0),
-            )
     else:
-        registered = (
+        add(
             select(AreaDaily.area_id, func.sum(AreaDaily.registered))
-            .where(
-                AreaDaily.area_id.in_(ids),
-                AreaDaily.day <= period.end,
-                AreaDaily.course_slug == ALL_COURSES,
-            )
-            .group_by(AreaDaily.area_id)
+            .where(*so_far, AreaDaily.course_slug == ALL_COURSES)
+            .group_by(AreaDaily.area_id),
+            "registered",
         )
-        for area_id, count in db.session.execute(registered):
-            result[area_id].registered = int(count or 0)
-        covered = (
+        add(
             select(AreaDaily.area_id, func.sum(AreaDaily.badges))
-            .where(
-                AreaDaily.area_id.in_(ids),
-                AreaDaily.day <= period.end,
-                AreaDaily.course_slug == period.course,
-            )
-            .group_by(AreaDaily.area_id)
+            .where(*so_far, AreaDaily.course_slug == period.course)
+            .group_by(AreaDaily.area_id),
+            "covered",
         )
-        for area_id, count in db.session.execute(covered):
-            result[area_id].covered = int(count or 0)
-    active = (
+    add(
         select(AreaActive.area_id, func.sum(AreaActive.residents))
         .where(AreaActive.area_id.in_(ids), AreaActive.day > today - timedelta(days=ACTIVE_DAYS))
-        .group_by(AreaActive.area_id)
+        .group_by(AreaActive.area_id),
+        "active",
     )
-    for area_id, count in db.session.execute(active):
-        result[area_id].active = int(count or 0)
     return result
 
 
@@ -159,7 +167,7 @@ def badges_by_course(area: Area, period: Period) -> dict[str, int]:
     rows = db.session.execute(
         select(AreaDaily.course_slug, func.sum(AreaDaily.badges))
         .where(
-            AreaDaily.area_id == area.id,
+            AreaDaily.area_id.in_(stored_in([area])[area.id]),
             AreaDaily.course_slug != ALL_COURSES,
             AreaDaily.day.between(period.start, period.end),
         )
@@ -205,7 +213,7 @@ def weekly_trend(area: Area, course: str, today: date, weeks: int = 12) -> list[
         select(
             AreaDaily.day, AreaDaily.lessons_completed, AreaDaily.check_ins, AreaDaily.badges
         ).where(
-            AreaDaily.area_id == area.id,
+            AreaDaily.area_id.in_(stored_in([area])[area.id]),
             AreaDaily.course_slug == course,
             AreaDaily.day >= first,
             AreaDaily.day <= today,

@@ -26,7 +26,7 @@ from sqlalchemy import (
     update,
 )
 
-from learnapp.areas.models import Area, AreaAncestor
+from learnapp.areas.models import Area, AreaAncestor, AreaKind
 from learnapp.attendance.models import CheckIn, SessionCourse, TrainingSession
 from learnapp.attendance.services import SessionFacts
 from learnapp.attendance.signals import checked_in, session_changed
@@ -49,10 +49,14 @@ def local_day(moment: datetime) -> date:
 
 
 def _ancestors(area_id: int | None) -> list[int]:
+    """The areas whose rows count what happened in ``area_id``: it and every area above
+    it, but the country (the first of the path): the country's figures are the sum of its
+    provinces' rows (``reports.stored_in``), so that events all over the country do not
+    queue for one row."""
     if area_id is None:
         return []
     area = db.session.get(Area, area_id)
-    return area.ancestor_ids if area else []
+    return area.ancestor_ids[1:] if area else []
 
 
 def _upsert(model, keys: tuple[str, ...], rows: list[dict], counters: Iterable[str]) -> None:
@@ -301,6 +305,11 @@ def _leaf(counter: str, area, day, course):
     ]
 
 
+def _not_the_country(area_id_column):
+    """No row is written for the country (``_ancestors``)."""
+    return area_id_column.not_in(select(Area.id).where(Area.kind == AreaKind.COUNTRY))
+
+
 def rebuild() -> dict[str, int]:
     """Recompute every summary table from the records; returns the rows written.
 
@@ -402,6 +411,7 @@ def rebuild() -> dict[str, int]:
         )
         .select_from(leaves)
         .join(AreaAncestor, AreaAncestor.area_id == leaves.c.area_id)
+        .where(_not_the_country(AreaAncestor.ancestor_id))
         .group_by(AreaAncestor.ancestor_id, leaves.c.day, leaves.c.course_slug)
     )
     db.session.execute(
@@ -438,6 +448,7 @@ def rebuild() -> dict[str, int]:
         select(AreaAncestor.ancestor_id, per_leaf.c.day, func.sum(per_leaf.c.n))
         .select_from(per_leaf)
         .join(AreaAncestor, AreaAncestor.area_id == per_leaf.c.area_id)
+        .where(_not_the_country(AreaAncestor.ancestor_id))
         .group_by(AreaAncestor.ancestor_id, per_leaf.c.day)
     )
     db.session.execute(insert(AreaActive).from_select(["area_id", "day", "residents"], active))

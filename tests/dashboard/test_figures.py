@@ -1,5 +1,6 @@
 """Every figure against hand-counted values; rebuilding gives the same tables."""
 
+from collections import Counter
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -129,6 +130,37 @@ def test_naive_queries_agree(commune, places):
         "covered": f.covered,
         "check_ins": f.check_ins,
     }
+
+
+def test_the_country_is_the_sum_of_its_provinces_and_has_no_row(commune, places):
+    # Every event in the country would otherwise add to the same row, writers queueing.
+    country = places.country
+    for model in (AreaDaily, AreaActive):
+        assert _db.session.scalars(select(model).where(model.area_id == country.id)).first() is None
+    f = _figures(places)
+    naive = reports.naive_figures(country, reports.Period(reports.EPOCH, today()))
+    assert naive == {
+        "registered": f["VN"].registered,
+        "lessons_completed": f["VN"].lessons_completed,
+        "covered": f["VN"].covered,
+        "check_ins": f["VN"].check_ins,
+    }
+    assert f["VN"].check_ins == 3 and f["VN"].registered == 5
+    for name in ("active", "sessions", "badges"):
+        assert getattr(f["VN"], name) == getattr(f["25"], name) + getattr(f["24"], name)
+    period = reports.Period(reports.EPOCH, today())
+    by_course = Counter(reports.badges_by_course(country, period))
+    by_course.subtract(reports.badges_by_course(places.phu_tho, period))
+    by_course.subtract(reports.badges_by_course(places.bac_ninh, period))
+    assert set(by_course.values()) == {0}
+    weeks = reports.weekly_trend(country, "", today())
+    assert sum(w.lessons_completed for w in weeks) == 10
+    with writing():
+        stats.rebuild()
+    assert (
+        _db.session.scalars(select(AreaDaily).where(AreaDaily.area_id == country.id)).first()
+        is None
+    )
 
 
 def test_days_are_vietnam_days(app):
