@@ -82,6 +82,11 @@ def server(env: dict[str, str], *, workers: int, threads: int, port: int):
         process.wait(15)
 
 
+def server_name() -> str:
+    """The server ``server()`` starts, for the records."""
+    return "gunicorn gthread" if os.environ.get("BENCH_SERVER") == "gunicorn" else "granian"
+
+
 def wait_until_up(port: int, seconds: float = 30) -> None:
     """Until the app on ``port`` answers /healthz; RuntimeError if it never does."""
     deadline = time.time() + seconds

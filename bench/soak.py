@@ -1,5 +1,6 @@
-"""Soak: mixed traffic for a bounded time against gunicorn with several workers, then a
-check of the database: nothing lost, nothing duplicated, figures still true.
+"""Soak: mixed traffic for a bounded time against the production server (granian, one
+worker per core), then a check of the database: nothing lost, nothing duplicated, figures
+still true.
 
 Traffic, on loopback only, for ``--seconds`` (default 60):
 
@@ -15,7 +16,7 @@ duplicate) is stored exactly once, every scanned resident is checked in exactly 
 response was a 5xx, and the dashboards' summary tables equal a rebuild from the records
 (``flask stats rebuild``), i.e. the counters kept by concurrent writers are right.
 
-    .venv/bin/python bench/soak.py [--db sqlite|postgres] [--seconds 60] [--workers 4]
+    .venv/bin/python bench/soak.py [--db sqlite|postgres] [--seconds 60] [--workers 2]
 
 Figures go to bench/results/soak.json. The script exits 1 only on a correctness failure
 (a lost or duplicated record, a 5xx, counters that disagree), never on a time.
@@ -288,7 +289,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--readers", type=int, default=6)
     parser.add_argument("--learners", type=int, default=12)
@@ -303,7 +304,7 @@ def main() -> int:
     common.reset_database(url, env)
     seeded = seed(env, options.learners, options.residents, options.trainers)
     tally = Tally()
-    with common.gunicorn(
+    with common.server(
         env, workers=options.workers, threads=options.threads, port=common.free_port()
     ) as base:
         started = time.time()
@@ -334,7 +335,7 @@ def main() -> int:
     )
     data = {
         "database": options.db,
-        "server": f"gunicorn gthread {options.workers}×{options.threads}",
+        "server": f"{common.server_name()} {options.workers}×{options.threads}",
         "clients": {
             "readers": options.readers,
             "learners": options.learners,

@@ -104,7 +104,7 @@ def rows() -> list[tuple[str, str, str, str]]:
             "",
         ),
         (
-            "soak: mixed traffic, 4 workers",
+            "soak: mixed traffic, 2 workers",
             soak_line("sqlite"),
             soak_line("postgres"),
             "0 lost, 0 twice",

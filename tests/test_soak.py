@@ -1,5 +1,5 @@
-"""A short soak (bench/soak.py) in every test run: mixed traffic against gunicorn with
-four workers, then the database checked: nothing lost, nothing stored twice, no 5xx, the
+"""A short soak (bench/soak.py) in every test run: mixed traffic against the production
+server with two workers, then the database checked: nothing lost, nothing stored twice, no 5xx, the
 summary tables equal to a rebuild. The full minute-long runs are in docs/performance.md."""
 
 import json
