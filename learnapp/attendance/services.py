@@ -19,7 +19,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, lazyload, make_transient_to_detached
+from sqlalchemy.orm import joinedload, lazyload
 
 from learnapp.areas.models import Area, AreaKind, Team
 from learnapp.attendance import tokens
@@ -104,6 +104,7 @@ def save_session(
         session = TrainingSession(created_by=creator, code=_unique_code())
         db.session.add(session)
     else:
+        _lock(session)
         before = SessionFacts.of(session)
     session.area, session.team, session.title, session.place = area, team, title, place
     session.starts_at, session.ends_at = starts_at, ends_at
@@ -146,7 +147,14 @@ def _unique_code() -> str:
     raise RuntimeError("no free session code")  # 31^6 codes: never in practice
 
 
+def _lock(session: TrainingSession) -> None:
+    """Lock the session's row and read it again before changing what its counts depend
+    on (area, time, courses): check-ins being recorded finish first (``_read_again``)."""
+    db.session.refresh(session, with_for_update={"of": TrainingSession})
+
+
 def cancel_session(session: TrainingSession) -> None:
+    _lock(session)
     before = SessionFacts.of(session)
     session.cancelled_at = session.cancelled_at or utcnow()
     db.session.flush()
@@ -253,11 +261,27 @@ def check_in(
             select(CheckIn).where(CheckIn.session_id == session.id, CheckIn.user_id == person.id)
         )
         return Outcome("already", person=person, check_in=here)
+    _read_again(session)
+    # The row as saved, not read back. Left out of the ORM session: a rollback (a retried
+    # write) must leave nothing behind, and the listeners only read its values.
     row = CheckIn(id=new_id, **values)
-    make_transient_to_detached(row)  # the row as saved, without reading it back
-    db.session.add(row)
     checked_in.send(person, session=session, check_in=row)
     return Outcome("recorded", person=person, check_in=row)
+
+
+def _read_again(session: TrainingSession) -> None:
+    """The session's area and courses as they are now, for the counts of a check-in just
+    inserted. Read after the INSERT: its foreign key holds the session's row (PostgreSQL:
+    KEY SHARE) while ``save_session`` locks it FOR UPDATE, so a change of area or courses
+    either commits first, and is seen here, or waits for this check-in and then moves its
+    counts; on SQLite the write lock puts them in order. (What was read before the write
+    transaction may be out of date by then.)"""
+    db.session.execute(
+        select(TrainingSession)
+        .where(TrainingSession.id == session.id)
+        .options(joinedload(TrainingSession.courses))
+        .execution_options(populate_existing=True)
+    ).unique().one()
 
 
 @functools.cache
@@ -416,11 +440,7 @@ def session_window_tokens(session: TrainingSession, now: datetime) -> tuple[int,
 
 
 def _session_for(actor: User, value: Any) -> TrainingSession:
-    session = (
-        db.session.get(TrainingSession, value, options=[joinedload(TrainingSession.courses)])
-        if whole_between(value, 1, 2**31)
-        else None
-    )
+    session = db.session.get(TrainingSession, value) if whole_between(value, 1, 2**31) else None
     if session is None:
         raise Rejected(_l("There is no such session."))
     if not actor.is_staff or not actor.may_manage(session.area):

@@ -124,12 +124,12 @@ def insert_on_conflict(
     """
     # Names from the models' tables, never from input; values are bound parameters.
     names, values = ", ".join(columns), ", ".join(":" + c for c in columns)
-    sql = f"INSERT INTO {table.name} ({names}) VALUES ({values}) ON CONFLICT"  # noqa: S608
+    sql = f"INSERT INTO {table.name} ({names}) VALUES ({values}) ON CONFLICT"  # noqa: S608  # nosec B608
     if keys:
         sql += f" ({', '.join(keys)})"
     if update:
         sets = ", ".join(f"{c} = {value.format(table=table.name)}" for c, value in update.items())
-        sql += f" DO UPDATE SET {sets}"
+        sql += f" DO UPDATE SET {sets}"  # nosec B608 (names and SQL from our own code)
     else:
         sql += " DO NOTHING"
     if returning:

@@ -170,7 +170,7 @@ def _on_completed(user: User, course_slug: str, completed_at: datetime, **_facts
 
 def _on_checked_in(person: User, session: TrainingSession, check_in: CheckIn, **_facts) -> None:
     touch(person, check_in.checked_in_at)
-    # Last: on PostgreSQL the rows of the session's area, commune, province and country are
+    # Last: on PostgreSQL the rows of the session's area, commune and province are
     # locked from this upsert to the commit, and every check-in there needs them.
     bump(
         _ancestors(session.area_id),
