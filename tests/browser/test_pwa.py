@@ -141,9 +141,10 @@ def test_pending_work_survives_closing_the_browser(
     expect(page.locator("[data-pending-count]")).to_have_text("12")
     context.close()  # the phone is switched off before it finds a connection
     # Chromium's offline switch does not always reach the service worker's own
-    # Background Sync request, which may get some events through before the close; the
-    # promise is the end state below: all 13, none twice.
-    assert _count(ProgressEvent) in (0, 13)
+    # Background Sync request, which may get some events (or batches of them: 11 were
+    # seen once) through before the close, as a phone finding a signal for a moment
+    # would. The promise is the end state below: all 13, none twice.
+    assert _count(ProgressEvent) <= 13
 
     context, page = open_profile(playwright_instance, live_server, profile)
     page.goto("/lessons/")  # back online: the next page sends what waited
