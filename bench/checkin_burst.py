@@ -37,7 +37,7 @@ sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]
 
 from bench import common
 
-SERVER = os.environ.get("BENCH_SERVER") or "granian"
+SERVER = common.server_name()
 
 
 def seed(env: dict[str, str], residents: int) -> dict:

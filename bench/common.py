@@ -73,6 +73,13 @@ def server(env: dict[str, str], *, workers: int, threads: int, port: int):
         *("--blocking-threads", str(threads), "--host", "127.0.0.1", "--port", str(port)),
         *("--log-level", "warning", "wsgi:app"),
     ]
+    with _running(command, env, port) as base:
+        yield base
+
+
+@contextmanager
+def _running(command: list[str], env: dict[str, str], port: int):
+    """``command`` (a server on ``port``) running until the block ends."""
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     try:
         wait_until_up(port)
@@ -110,33 +117,15 @@ def gunicorn(env: dict[str, str], *, workers: int, threads: int, port: int):
             "--access-logformat",
             "%(U)s %(s)s %(D)s",
         ]
-    process = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "-w",
-            str(workers),
-            "--threads",
-            str(threads),
-            "-k",
-            "gthread",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "--keep-alive",
-            "30",
-            *access_log,
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        wait_until_up(port)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(15)
+    command = [
+        str(BIN / "gunicorn"),
+        *("-w", str(workers), "--threads", str(threads), "-k", "gthread"),
+        *("-b", f"127.0.0.1:{port}", "--log-level", "warning", "--keep-alive", "30"),
+        *access_log,
+        "wsgi:app",
+    ]
+    with _running(command, env, port) as base:
+        yield base
 
 
 PIN = "246810"  # residents' PIN in the benchmarks' communes
