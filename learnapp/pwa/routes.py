@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from flask import Blueprint, current_app, render_template, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -92,14 +92,17 @@ def _digest(*parts: str) -> str:
 
 @bp.get("/sw.js")
 def service_worker():
-    offline_url = url_for("pwa.offline")
     precache = [{"url": _asset(path), "revision": None} for path in SHELL_ASSETS]
-    precache.append({"url": offline_url, "revision": _digest(_offline_page())})
+    offline_urls = {}  # one offline page per language, the one last read here is shown
+    for lang in current_app.config["LANGUAGES"]:
+        offline_urls[lang] = url_for("pwa.offline", l=lang)
+        precache.append({"url": offline_urls[lang], "revision": _digest(_offline_page([lang]))})
     context = {
         "workbox": [_asset(f"{WORKBOX_DIR}/workbox-{name}.prod.js") for name in WORKBOX],
         "outbox": _asset("js/outbox.js"),
         "precache": precache,
-        "offline": offline_url,
+        "offline": offline_urls,
+        "default_lang": current_app.config["BABEL_DEFAULT_LOCALE"],
         "sync_url": url_for("api.sync_events"),
     }
     template = current_app.jinja_env.loader.get_source(current_app.jinja_env, "pwa/sw.js")[0]
@@ -112,9 +115,9 @@ def service_worker():
     return response
 
 
-def _offline_page() -> str:
+def _offline_page(langs) -> str:
     messages = []
-    for lang in current_app.config["LANGUAGES"]:
+    for lang in langs:
         with force_locale(lang):
             messages.append(
                 {
@@ -133,5 +136,9 @@ def _offline_page() -> str:
 
 @bp.get("/offline")
 def offline():
-    """Shown by the service worker for a page that is not on the phone; in both languages."""
-    return _offline_page()
+    """Shown by the service worker for a page that is not on the phone: ``?l=vi|en`` in
+    that language (the service worker keeps one of each), else in every language. Not
+    ``?lang=``: fetching the copies must not change the phone's remembered language."""
+    lang = request.args.get("l", "")
+    languages = current_app.config["LANGUAGES"]
+    return _offline_page([lang] if lang in languages else languages)

@@ -13,6 +13,17 @@
     }
   } catch (e) { /* storage switched off: nothing cached to protect */ }
 
+  // The offline page speaks the language of the pages read here: the service worker
+  // cannot read the language cookie, so the language is left where it can (sw.js).
+  var lang = document.documentElement.lang;
+  try {
+    if (window.caches && lang && localStorage.getItem("hvs-lang") !== lang) {
+      caches.open("hvs-prefs").then(function (cache) {
+        return cache.put("/__hvs/lang", new Response(lang));
+      }).then(function () { localStorage.setItem("hvs-lang", lang); }).catch(function () {});
+    }
+  } catch (e) { /* storage switched off: the offline page in the default language */ }
+
   if ("serviceWorker" in navigator) {
     var swUrl = body.getAttribute("data-sw");
     var banner = document.querySelector("[data-update]");

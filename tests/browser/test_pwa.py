@@ -93,10 +93,24 @@ def test_a_visited_lesson_opens_with_no_connection(page, live_server, places):
     assert page.locator('[data-panel="3"] img').evaluate("img => img.naturalWidth") > 0
     # Nothing reached the server: neither the page nor its service worker asked for anything.
     assert live_server.requests[before:] == []
-    page.goto("/staff/")  # never visited: the offline page, in Vietnamese and English
+    page.goto("/staff/")  # never visited: the offline page, in the language read here
     expect(page.get_by_role("heading", name="Không có kết nối mạng")).to_be_visible()
-    expect(page.get_by_role("heading", name="No connection")).to_be_visible()
+    expect(page.get_by_role("heading", name="No connection")).to_have_count(0)
     assert live_server.requests[before:] == []
+
+
+def test_the_offline_page_speaks_the_language_read_here(page, live_server, places):
+    page.goto(LESSON + "?lang=en")
+    wait_for_offline_copy(page)
+    page.wait_for_function(
+        "caches.open('hvs-prefs').then(c => c.match('/__hvs/lang'))"
+        ".then(r => r ? r.text() : '').then(t => t === 'en')"
+    )
+    page.context.set_offline(True)
+    page.goto("/staff/")
+    expect(page.get_by_role("heading", name="No connection")).to_be_visible()
+    expect(page.get_by_role("heading", name="Không có kết nối mạng")).to_have_count(0)
+    expect(page.get_by_role("link", name="Open my lessons")).to_be_visible()
 
 
 def _count(model) -> int:

@@ -44,6 +44,18 @@ def test_offline_page_speaks_both_languages_and_holds_no_session(client):
     assert "csrf" not in html.lower()
 
 
+def test_the_service_worker_keeps_the_offline_page_in_each_language(client):
+    worker = client.get("/sw.js").get_data(as_text=True)
+    assert '"/offline?l=vi"' in worker and '"/offline?l=en"' in worker
+    english = client.get("/offline?l=en")
+    text = english.get_data(as_text=True)
+    assert "No connection" in text and "Không có kết nối mạng" not in text
+    assert '<html lang="en">' in text
+    assert "Set-Cookie" not in english.headers  # fetching it changes no one's language
+    vietnamese = client.get("/offline?l=vi").get_data(as_text=True)
+    assert "Không có kết nối mạng" in vietnamese and "No connection" not in vietnamese
+
+
 def test_compressed_pages_and_assets(client):
     page = client.get("/lessons/thanh-toan/quet-vietqr", headers={"Accept-Encoding": "br, gzip"})
     assert page.headers["Content-Encoding"] in ("br", "gzip")

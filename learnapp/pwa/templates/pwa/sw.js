@@ -8,7 +8,8 @@
  *   short timeout), the cached copy when offline.
  * - Lesson pictures and static files: cache first (their URLs carry a content hash).
  * - Staff pages and dashboards: network first, the cached copy when offline.
- * - Any other page: network first, else the cached copy, else the offline page.
+ * - Any other page: network first, else the cached copy, else the offline page, in the
+ *   language of the pages last read on this phone.
  * - Background Sync ("hvs-outbox"): sends the outbox (outbox.js) when the connection
  *   returns, even if the app is closed.
  */
@@ -17,7 +18,9 @@ importScripts({{ outbox|tojson }});
 
 const VERSION = {{ version|tojson }};
 const SYNC_URL = {{ sync_url|tojson }};
-const OFFLINE_URL = {{ offline|tojson }};
+const OFFLINE_URLS = {{ offline|tojson }};  // language -> the offline page in it
+const DEFAULT_LANG = {{ default_lang|tojson }};
+const PREFS = "hvs-prefs";  // "/__hvs/lang": the language of the pages read (pwa.js)
 const PAGES = "hvs-pages";
 const IMAGES = "hvs-images";
 const STATIC = "hvs-static";
@@ -85,9 +88,21 @@ workbox.routing.registerRoute(
   }),
 );
 
+// The service worker cannot read the language cookie: the pages leave their language in
+// the PREFS cache (pwa.js), and the offline page is shown in it.
+async function offlineLanguage() {
+  try {
+    const saved = await (await caches.open(PREFS)).match("/__hvs/lang");
+    const lang = saved ? await saved.text() : "";
+    return Object.prototype.hasOwnProperty.call(OFFLINE_URLS, lang) ? lang : DEFAULT_LANG;
+  } catch (e) {
+    return DEFAULT_LANG;
+  }
+}
+
 workbox.routing.setCatchHandler(async ({ request }) => {
   if (request.mode === "navigate") {
-    const offline = await workbox.precaching.matchPrecache(OFFLINE_URL);
+    const offline = await workbox.precaching.matchPrecache(OFFLINE_URLS[await offlineLanguage()]);
     if (offline) { return offline; }
   }
   return Response.error();
