@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 
 from learnapp.areas.models import Area
@@ -297,14 +297,33 @@ def _on_lesson_completed(user: User, course_slug: str, **_facts) -> None:
 
 
 def _on_checked_in(person: User, session: TrainingSession, **_facts) -> None:
-    """Attendance counts toward the learning path only (a check-in changes no sign-off),
-    so a badge can follow only in a course whose lessons are all passed. One query tells
-    which: at the door, most people have not finished a course yet."""
+    """A badge can follow a check-in only in a course whose lessons are all passed, or
+    (had it not been issued then: no commune yet, a skill taken off the course) whose skills
+    are all signed off. One query tells which; at the door, most people have not finished
+    a course yet, and the full check (``evaluate``) is skipped for them."""
     catalogue = get_catalogue()
     courses = [c for c in map(catalogue.course, session.course_slugs) if c is not None]
-    done = _lessons_done(person, [c.slug for c in courses]) if courses else {}
+    if not courses:
+        return
+    slugs = [c.slug for c in courses]
+    lessons = (
+        select(LessonProgress.course_slug, literal("lessons"), func.count())
+        .where(
+            LessonProgress.user_id == person.id,
+            LessonProgress.course_slug.in_(slugs),
+            LessonProgress.status == ProgressStatus.COMPLETED,
+        )
+        .group_by(LessonProgress.course_slug)
+    )
+    skills = (
+        select(SkillSignoff.course_slug, literal("skills"), func.count())
+        .where(SkillSignoff.user_id == person.id, SkillSignoff.course_slug.in_(slugs))
+        .group_by(SkillSignoff.course_slug)
+    )
+    done = {(slug, kind): n for slug, kind, n in db.session.execute(union_all(lessons, skills))}
     for course in courses:
-        if done.get(course.slug, 0) >= len(course.lessons):
+        passed, signed = done.get((course.slug, "lessons"), 0), done.get((course.slug, "skills"), 0)
+        if passed >= len(course.lessons) or signed >= len(course.badge.skills):
             evaluate(person, course.slug)
 
 

@@ -74,6 +74,28 @@ def test_skills_signed_off_at_a_session_earn_the_badge(client, login, make_user,
     assert _db.session.scalar(select(func.count()).select_from(SkillSignoff)) == len(keys)
 
 
+def test_a_check_in_issues_a_skills_badge_that_was_not_issued_then(make_user, staff, attend):
+    # Every skill signed off, but no badge: e.g. the course had one more skill then. The
+    # next check-in at a session about the course issues it, as before the check-in's
+    # shortcut (which skips the full check for people who finished nothing).
+    resident = make_user(name="Bùi Văn Tâm", phone=None)
+    trainer, _ = staff
+    for skill in get_catalogue().course(COURSE).badge.skills:
+        _db.session.add(
+            SkillSignoff(
+                user_id=resident.id,
+                course_slug=COURSE,
+                skill_key=skill.key,
+                signed_by_id=trainer.id,
+            )
+        )
+    _db.session.commit()
+    assert _badges() == 0
+    attend(resident)
+    badge = _db.session.scalar(select(Badge))
+    assert badge.course_slug == COURSE and badge.basis == "skills"
+
+
 def test_skills_sign_off_bad_input(client, login, make_user, staff, attend, places):
     resident = make_user()
     found = attend(resident)
