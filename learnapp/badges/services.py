@@ -104,8 +104,13 @@ def standings(user: User, catalogue: Catalogue, only: str | None = None) -> list
 
 def _lessons_done(user: User, slugs: list[str]) -> dict[str, int]:
     """Lessons passed by ``user`` in each of the courses ``slugs`` (absent: none)."""
-    rows = db.session.execute(
-        select(LessonProgress.course_slug, func.count())
+    return dict(db.session.execute(_lessons_passed(user, slugs)).all())
+
+
+def _lessons_passed(user: User, slugs: list[str], *label):
+    """(course, [*label,] lessons passed) for each course of ``slugs`` with any."""
+    return (
+        select(LessonProgress.course_slug, *label, func.count())
         .where(
             LessonProgress.user_id == user.id,
             LessonProgress.course_slug.in_(slugs),
@@ -113,7 +118,6 @@ def _lessons_done(user: User, slugs: list[str]) -> dict[str, int]:
         )
         .group_by(LessonProgress.course_slug)
     )
-    return dict(rows.all())
 
 
 def evaluate(user: User, course_slug: str) -> Badge | None:
@@ -306,15 +310,7 @@ def _on_checked_in(person: User, session: TrainingSession, **_facts) -> None:
     if not courses:
         return
     slugs = [c.slug for c in courses]
-    lessons = (
-        select(LessonProgress.course_slug, literal("lessons"), func.count())
-        .where(
-            LessonProgress.user_id == person.id,
-            LessonProgress.course_slug.in_(slugs),
-            LessonProgress.status == ProgressStatus.COMPLETED,
-        )
-        .group_by(LessonProgress.course_slug)
-    )
+    lessons = _lessons_passed(person, slugs, literal("lessons"))
     skills = (
         select(SkillSignoff.course_slug, literal("skills"), func.count())
         .where(SkillSignoff.user_id == person.id, SkillSignoff.course_slug.in_(slugs))
